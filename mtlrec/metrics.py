@@ -1,0 +1,159 @@
+"""Evaluation metrics in vectorized numpy, used by every notebook and by the quality checks.
+
+Conventions: `y_true` first, then scores or predictions. Empty input raises ValueError. AUC of a
+single-class `y_true` is undefined and raises ValueError (callers that loop over labels skip those).
+Ranking metrics take a relevance matrix and a score matrix of shape (num_users, num_items); users
+with no relevant item are left out of the mean, k above the number of items is clipped to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "auc",
+    "log_loss",
+    "rmse",
+    "mae",
+    "precision_at_k",
+    "recall_at_k",
+    "ndcg_at_k",
+    "micro_f1",
+    "macro_f1",
+    "hamming_loss",
+]
+
+
+def _pair(y_true, y_other, name: str):
+    """Flatten two arrays to float64, check they are non-empty and of the same length."""
+    y_true = np.asarray(y_true, dtype=np.float64).ravel()
+    y_other = np.asarray(y_other, dtype=np.float64).ravel()
+    if y_true.size == 0:
+        raise ValueError(f"{name}: empty input")
+    if y_true.shape != y_other.shape:
+        raise ValueError(f"{name}: y_true has {y_true.size} values but the other array has {y_other.size}")
+    return y_true, y_other
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties sharing their average rank (as in the Mann-Whitney U statistic)."""
+    order = np.argsort(values, kind="mergesort")
+    sorted_values = values[order]
+    is_new = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
+    group = np.cumsum(is_new) - 1
+    starts = np.flatnonzero(is_new)
+    ends = np.r_[starts[1:], values.size]
+    average = (starts + ends + 1) / 2.0  # mean of ranks start+1 .. end
+    ranks = np.empty(values.size)
+    ranks[order] = average[group]
+    return ranks
+
+
+def auc(y_true, y_score) -> float:
+    """Area under the ROC curve: P(score of a random positive > score of a random negative)."""
+    y_true, y_score = _pair(y_true, y_score, "auc")
+    positives = y_true > 0.5
+    num_pos, num_neg = int(positives.sum()), int((~positives).sum())
+    if num_pos == 0 or num_neg == 0:
+        raise ValueError("auc is undefined when y_true holds only one class")
+    ranks = _average_ranks(y_score)
+    return float((ranks[positives].sum() - num_pos * (num_pos + 1) / 2.0) / (num_pos * num_neg))
+
+
+def log_loss(y_true, y_probability, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy, probabilities clipped to [eps, 1 - eps]."""
+    y_true, p = _pair(y_true, y_probability, "log_loss")
+    p = np.clip(p, eps, 1.0 - eps)
+    return float(-np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log(1.0 - p)))
+
+
+def rmse(y_true, y_pred) -> float:
+    """Root mean squared error."""
+    y_true, y_pred = _pair(y_true, y_pred, "rmse")
+    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+
+
+def mae(y_true, y_pred) -> float:
+    """Mean absolute error."""
+    y_true, y_pred = _pair(y_true, y_pred, "mae")
+    return float(np.mean(np.abs(y_true - y_pred)))
+
+
+# --------------------------------------------------------------------------------- ranking @ k
+def _top_k_hits(relevance, scores, k: int, name: str):
+    """(hits in each user's top k, relevant count per user, k used), users without relevance dropped."""
+    relevance = np.asarray(relevance, dtype=np.float64)
+    scores = np.asarray(scores, dtype=np.float64)
+    if relevance.ndim != 2 or relevance.shape != scores.shape:
+        raise ValueError(f"{name}: relevance and scores must be matrices of one shape (num_users, num_items)")
+    if relevance.size == 0:
+        raise ValueError(f"{name}: empty input")
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"{name}: k must be an integer >= 1, got {k!r}")
+    keep = (relevance > 0).any(axis=1)
+    if not keep.any():
+        raise ValueError(f"{name}: no user has a relevant item")
+    relevance, scores = relevance[keep], scores[keep]
+    k = min(int(k), relevance.shape[1])
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    gains = np.take_along_axis(relevance, top, axis=1)  # (users, k) relevance in rank order
+    return gains, relevance, k
+
+
+def precision_at_k(relevance, scores, k: int) -> float:
+    """Mean over users of (relevant items in the top k) / k."""
+    gains, _, k = _top_k_hits(relevance, scores, k, "precision_at_k")
+    return float(np.mean((gains > 0).sum(axis=1) / k))
+
+
+def recall_at_k(relevance, scores, k: int) -> float:
+    """Mean over users of (relevant items in the top k) / (relevant items)."""
+    gains, relevance, _ = _top_k_hits(relevance, scores, k, "recall_at_k")
+    return float(np.mean((gains > 0).sum(axis=1) / (relevance > 0).sum(axis=1)))
+
+
+def ndcg_at_k(relevance, scores, k: int) -> float:
+    """Mean over users of DCG@k / ideal DCG@k, DCG = sum_r (2^rel_r - 1) / log2(r + 1)."""
+    gains, relevance, k = _top_k_hits(relevance, scores, k, "ndcg_at_k")
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = ((2.0**gains - 1.0) * discounts).sum(axis=1)
+    ideal = -np.sort(-relevance, axis=1)[:, :k]
+    idcg = ((2.0**ideal - 1.0) * discounts).sum(axis=1)
+    return float(np.mean(dcg / idcg))
+
+
+# ------------------------------------------------------------------------------ multi-label
+def _label_matrices(y_true, y_pred, name: str):
+    """Two 0/1 matrices (samples, labels); y_pred must already be thresholded decisions."""
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if y_true.size == 0:
+        raise ValueError(f"{name}: empty input")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{name}: y_true has shape {y_true.shape} but y_pred has {y_pred.shape}")
+    if y_true.ndim == 1:
+        y_true, y_pred = y_true[:, None], y_pred[:, None]
+    return y_true > 0.5, y_pred > 0.5
+
+
+def micro_f1(y_true, y_pred) -> float:
+    """F1 over all (sample, label) decisions pooled: 2 TP / (2 TP + FP + FN); 0 when all are empty."""
+    t, p = _label_matrices(y_true, y_pred, "micro_f1")
+    tp = np.sum(t & p)
+    denominator = 2 * tp + np.sum(~t & p) + np.sum(t & ~p)
+    return float(2 * tp / denominator) if denominator else 0.0
+
+
+def macro_f1(y_true, y_pred) -> float:
+    """Unweighted mean of per-label F1 (a label never true nor predicted scores 0, as scikit-learn)."""
+    t, p = _label_matrices(y_true, y_pred, "macro_f1")
+    tp = np.sum(t & p, axis=0)
+    denominator = 2 * tp + np.sum(~t & p, axis=0) + np.sum(t & ~p, axis=0)
+    per_label = np.divide(2 * tp, denominator, out=np.zeros(t.shape[1]), where=denominator > 0)
+    return float(per_label.mean())
+
+
+def hamming_loss(y_true, y_pred) -> float:
+    """Share of (sample, label) decisions that are wrong."""
+    t, p = _label_matrices(y_true, y_pred, "hamming_loss")
+    return float(np.mean(t != p))

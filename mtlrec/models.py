@@ -1,0 +1,123 @@
+"""Model builders and training helpers the notebooks compare (notebooks 01-06).
+
+`build_recommender` covers the family the lessons compare on one data set: content-only (the
+article's model), ID-only (matrix-factorization-like), the hybrid (IDs + content), single-task or
+multi-task with a shared bottom. The exercises ask learners to write some of these themselves; the
+notebooks use this one, configurable builder for the side-by-side comparisons.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import mtlrec  # noqa: F401  (silences TensorFlow before it is imported)
+import keras
+from keras import layers
+
+from mtlrec import metrics
+from mtlrec.data import Interactions
+
+TASK_LOSSES = {"click": "binary_crossentropy", "rating": "mean_squared_error"}
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, numpy and the backend, and start from a clean Keras session."""
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(int(seed))
+
+
+def build_recommender(
+    num_users: int,
+    num_items: int,
+    user_feature_dim: int,
+    item_feature_dim: int,
+    *,
+    tasks=("click", "rating"),
+    use_ids: bool = True,
+    use_content: bool = True,
+    embedding_dim: int = 16,
+    shared_units=(64,),
+    tower_units=(32,),
+    loss_weights: dict | None = None,
+    learning_rate: float = 3e-3,
+    l2: float = 1e-5,
+) -> keras.Model:
+    """A compiled shared-bottom recommender with one sigmoid head per task (click, rating scaled).
+
+    Dict inputs user_id, item_id, user_features, item_features (all four, used or not, so every
+    variant takes Interactions.model_inputs()). Outputs named after `tasks`.
+    """
+    if not (use_ids or use_content):
+        raise ValueError("use_ids and use_content cannot both be False")
+    user_id = keras.Input(shape=(), dtype="int32", name="user_id")
+    item_id = keras.Input(shape=(), dtype="int32", name="item_id")
+    user_features = keras.Input(shape=(user_feature_dim,), name="user_features")
+    item_features = keras.Input(shape=(item_feature_dim,), name="item_features")
+
+    pieces = []
+    if use_ids:
+        regularizer = keras.regularizers.L2(l2)
+        user_vector = layers.Embedding(num_users, embedding_dim, embeddings_regularizer=regularizer,
+                                       name="user_embedding")(user_id)  # (batch, embedding_dim)
+        item_vector = layers.Embedding(num_items, embedding_dim, embeddings_regularizer=regularizer,
+                                       name="item_embedding")(item_id)
+        pieces += [user_vector, item_vector, layers.Multiply(name="id_interaction")([user_vector, item_vector])]
+    if use_content:
+        pieces += [user_features, item_features]
+    hidden = layers.Concatenate(name="joined")(pieces) if len(pieces) > 1 else pieces[0]
+    for i, units in enumerate(shared_units):
+        hidden = layers.Dense(units, activation="relu", name=f"shared_{i}")(hidden)  # (batch, units)
+
+    outputs = {}
+    for task in tasks:
+        tower = hidden
+        for i, units in enumerate(tower_units):
+            tower = layers.Dense(units, activation="relu", name=f"{task}_tower_{i}")(tower)
+        outputs[task] = layers.Dense(1, activation="sigmoid", name=task)(tower)  # (batch, 1)
+
+    model = keras.Model([user_id, item_id, user_features, item_features], outputs)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss={task: TASK_LOSSES[task] for task in tasks},
+        loss_weights={task: float((loss_weights or {}).get(task, 1.0)) for task in tasks},
+    )
+    return model
+
+
+def task_targets(data: Interactions, tasks=("click", "rating")) -> dict:
+    """The training targets per task: click (0/1) and rating scaled to [0, 1]."""
+    columns = {"click": data.click, "rating": data.rating_scaled}
+    return {task: columns[task].reshape(-1, 1) for task in tasks}
+
+
+def fit(model: keras.Model, train: Interactions, *, epochs: int = 5, batch_size: int = 256,
+        seed: int = 0, tasks=None, validation: Interactions | None = None):
+    """Seeded, silent training on an Interactions table; returns the History."""
+    tasks = tasks or list(model.output_names)
+    keras.utils.set_random_seed(seed)
+    validation_data = None if validation is None else (validation.model_inputs(), task_targets(validation, tasks))
+    return model.fit(train.model_inputs(), task_targets(train, tasks), epochs=epochs,
+                     batch_size=batch_size, verbose=0, shuffle=True, validation_data=validation_data)
+
+
+def predict_tasks(model: keras.Model, data: Interactions) -> dict[str, np.ndarray]:
+    """{task: predictions (n,)}; rating predictions are mapped back to the 1..5 stars."""
+    raw = model.predict(data.model_inputs(), batch_size=4096, verbose=0)
+    if not isinstance(raw, dict):
+        raw = dict(zip(model.output_names, raw if isinstance(raw, list) else [raw]))
+    out = {task: np.asarray(value).reshape(-1) for task, value in raw.items()}
+    if "rating" in out:
+        out["rating"] = 1.0 + 4.0 * out["rating"]
+    return out
+
+
+def evaluate(model: keras.Model, data: Interactions) -> dict[str, float]:
+    """Click AUC and log loss, rating RMSE (stars), for whichever tasks the model has."""
+    predictions = predict_tasks(model, data)
+    scores = {}
+    if "click" in predictions:
+        scores["click_auc"] = metrics.auc(data.click, predictions["click"])
+        scores["click_logloss"] = metrics.log_loss(data.click, predictions["click"])
+    if "rating" in predictions:
+        scores["rating_rmse"] = metrics.rmse(data.rating, predictions["rating"])
+    return scores

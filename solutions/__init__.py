@@ -1,0 +1,1 @@
+"""Reference solutions: the same public functions, signatures and docstrings as exercises/."""
