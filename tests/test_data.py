@@ -1,0 +1,138 @@
+"""mtlrec.data: shapes, determinism, the known truth, task correlation, splits without leakage, errors."""
+
+import numpy as np
+import pytest
+
+from mtlrec import data
+
+
+@pytest.fixture(scope="module")
+def interactions():
+    return data.make_interactions(num_users=300, num_items=200, num_interactions=8000, seed=3)
+
+
+def test_shapes_ranges_and_no_repeated_pairs(interactions):
+    d = interactions
+    assert len(d) == 8000 and d.num_users == 300 and d.num_items == 200
+    assert d.user_features.shape == (300, 16) and d.item_features.shape == (200, 16)
+    assert set(np.unique(d.click)) <= {0.0, 1.0}
+    assert set(np.unique(d.rating)) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    np.testing.assert_allclose(d.rating_scaled, (d.rating - 1) / 4)
+    assert len(np.unique(d.user_id.astype(np.int64) * d.num_items + d.item_id)) == len(d)
+    assert np.all(d.item_genres.sum(axis=1) >= 1)
+    assert len(np.unique(d.user_id)) == d.num_users  # every user has an interaction
+    assert d.density == pytest.approx(8000 / 60000)
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    a = data.make_interactions(100, 80, 1500, seed=1)
+    b = data.make_interactions(100, 80, 1500, seed=1)
+    c = data.make_interactions(100, 80, 1500, seed=2)
+    np.testing.assert_array_equal(a.user_id, b.user_id)
+    np.testing.assert_array_equal(a.rating, b.rating)
+    assert not np.array_equal(a.click, c.click)
+
+
+def test_truth_drives_the_targets(interactions):
+    d = interactions
+    affinity = np.einsum("nd,nd->n", d.user_factors[d.user_id], d.item_factors[d.item_id])
+    assert np.corrcoef(affinity, d.click)[0, 1] > 0.3  # clicks follow the latent affinity
+    assert np.corrcoef(affinity, d.rating)[0, 1] > 0.3
+    # content features reveal the factors: a least-squares map recovers most of their variance
+    coef, *_ = np.linalg.lstsq(d.item_features, d.item_factors, rcond=None)
+    explained = 1 - np.var(d.item_features @ coef - d.item_factors) / np.var(d.item_factors)
+    assert explained > 0.3
+
+
+def test_task_correlation_knob_orders_click_rating_correlation():
+    def corr(rho):
+        d = data.make_interactions(400, 300, 20000, task_correlation=rho, noise=0.1, seed=0)
+        return np.corrcoef(d.click_probability, d.rating)[0, 1]
+
+    low, high = corr(0.0), corr(1.0)
+    assert high > low + 0.3, (low, high)
+
+
+def test_genres_are_imbalanced(interactions):
+    frequency = interactions.item_genres.mean(axis=0)
+    assert frequency[0] > 2 * frequency[-1]
+
+
+def test_generates_100k_interactions_fast():
+    import time
+
+    start = time.perf_counter()
+    d = data.make_interactions(num_users=2000, num_items=1000, num_interactions=100_000, seed=0)
+    assert len(d) == 100_000
+    assert time.perf_counter() - start < 3.0  # typically 0.25 s here; generous for slow CI
+
+
+def test_mmoe_tasks_follow_the_cosine():
+    x, y1, y2 = data.make_mmoe_tasks(4000, task_correlation=1.0, seed=0)
+    assert x.shape == (4000, 100) and y1.shape == (4000,)
+    assert np.corrcoef(y1, y2)[0, 1] > 0.95  # identical weights: only the noise differs
+    label_corr = [np.corrcoef(*data.make_mmoe_tasks(4000, p, seed=0)[1:])[0, 1] for p in (0.0, 0.5, 0.9)]
+    assert label_corr[0] < label_corr[1] < label_corr[2]
+
+
+def test_cross_domain_shares_users_and_is_sparse_in_target():
+    cd = data.make_cross_domain(num_users=200, source_interactions=8000, target_interactions=600, seed=0)
+    assert cd.source.num_users == cd.target.num_users == 200
+    assert len(cd.target) < len(cd.source) / 5
+    np.testing.assert_array_equal(cd.source.user_features, cd.target.user_features)
+    same = data.make_cross_domain(num_users=200, source_interactions=8000, target_interactions=600,
+                                  domain_similarity=1.0, seed=0)
+    np.testing.assert_allclose(same.target.user_factors, same.source.user_factors, atol=1e-6)
+
+
+def pair_keys(d):
+    return set(zip(d.user_id.tolist(), d.item_id.tolist()))
+
+
+def test_random_split_partitions_without_leakage(interactions):
+    train, test = data.split_random(interactions, 0.25, seed=0)
+    assert len(train) + len(test) == len(interactions)
+    assert not pair_keys(train) & pair_keys(test)
+    assert 0.2 < len(test) / len(interactions) < 0.3
+
+
+def test_user_split_keeps_every_test_user_in_train(interactions):
+    train, test = data.split_by_user(interactions, 0.2, seed=0)
+    assert len(train) + len(test) == len(interactions)
+    assert not pair_keys(train) & pair_keys(test)
+    assert set(test.user_id) <= set(train.user_id)
+    per_user = np.bincount(test.user_id, minlength=300) / np.bincount(interactions.user_id, minlength=300)
+    assert np.median(per_user) == pytest.approx(0.2, abs=0.07)
+
+
+def test_cold_item_split_holds_items_out_entirely(interactions):
+    train, test = data.split_cold_items(interactions)
+    assert len(train) + len(test) == len(interactions)
+    assert not set(train.item_id) & set(test.item_id)
+    assert set(test.item_id) <= set(interactions.cold_items)
+    with pytest.raises(ValueError, match="cold_item_fraction"):
+        data.split_cold_items(data.make_interactions(50, 40, 300, cold_item_fraction=0.0))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(num_users=1), "num_users"),
+    (dict(num_users=10, num_items=10, num_interactions=90), "num_interactions"),
+    (dict(task_correlation=1.5), "task_correlation"),
+    (dict(noise=-1), "noise"),
+    (dict(cold_item_fraction=0.95), "cold_item_fraction"),
+    (dict(seed=-3), "seed"),
+    (dict(num_genres=2.5), "num_genres"),
+])
+def test_invalid_arguments_name_the_parameter_and_range(kwargs, name):
+    with pytest.raises(ValueError, match=rf"{name} must be .*(\[|>=)"):
+        data.make_interactions(**kwargs)
+
+
+def test_invalid_split_and_task_arguments():
+    d = data.make_interactions(50, 40, 300)
+    with pytest.raises(ValueError, match="test_fraction"):
+        data.split_random(d, 1.0)
+    with pytest.raises(ValueError, match="task_correlation"):
+        data.make_mmoe_tasks(100, task_correlation=2.0)
+    with pytest.raises(ValueError, match="domain_similarity"):
+        data.make_cross_domain(domain_similarity=-0.1)

@@ -1,0 +1,116 @@
+"""mtlrec.metrics against slow, literal implementations of each definition (the formula in each comment)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from mtlrec import metrics
+
+rng = np.random.default_rng(7)
+
+
+def brute_auc(y, s):
+    # AUC = P(s+ > s-) + 0.5 P(s+ = s-) over all positive-negative pairs
+    pos, neg = s[y == 1], s[y == 0]
+    wins = sum((p > n) + 0.5 * (p == n) for p, n in itertools.product(pos, neg))
+    return wins / (len(pos) * len(neg))
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_auc_matches_pairwise_definition_with_ties(trial):
+    y = rng.integers(0, 2, 60)
+    y[:2] = [0, 1]
+    s = np.round(rng.random(60), 1)  # rounding creates ties
+    assert metrics.auc(y, s) == pytest.approx(brute_auc(y, s), abs=1e-12)
+
+
+def test_auc_edge_cases():
+    assert metrics.auc([0, 1], [0.1, 0.9]) == 1.0
+    assert metrics.auc([0, 1], [0.9, 0.1]) == 0.0
+    assert metrics.auc([0, 1, 0, 1], [0.5] * 4) == 0.5
+    with pytest.raises(ValueError, match="one class"):
+        metrics.auc([1, 1, 1], [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="empty"):
+        metrics.auc([], [])
+    with pytest.raises(ValueError, match="3 values"):
+        metrics.auc([0, 1, 1], [0.1, 0.2])
+
+
+def test_log_loss_rmse_mae_formulas():
+    y = rng.integers(0, 2, 50).astype(float)
+    p = rng.uniform(0.01, 0.99, 50)
+    # log loss = -mean(y log p + (1 - y) log(1 - p))
+    expected = -sum(t * np.log(q) + (1 - t) * np.log(1 - q) for t, q in zip(y, p)) / 50
+    assert metrics.log_loss(y, p) == pytest.approx(expected)
+    assert np.isfinite(metrics.log_loss([1, 0], [0.0, 1.0]))  # clipped, not infinite
+    a, b = rng.normal(size=40), rng.normal(size=40)
+    assert metrics.rmse(a, b) == pytest.approx(np.sqrt(sum((x - z) ** 2 for x, z in zip(a, b)) / 40))
+    assert metrics.mae(a, b) == pytest.approx(sum(abs(x - z) for x, z in zip(a, b)) / 40)
+    for function in (metrics.log_loss, metrics.rmse, metrics.mae):
+        with pytest.raises(ValueError, match="empty"):
+            function([], [])
+
+
+def brute_ranking(relevance, scores, k):
+    # per user with a relevant item: sort by score (stable), take k; precision = hits / k,
+    # recall = hits / relevant, NDCG = sum (2^rel - 1) / log2(rank + 1) over the ideal order's sum
+    precisions, recalls, ndcgs = [], [], []
+    for rel, score in zip(relevance, scores):
+        if rel.sum() == 0:
+            continue
+        kk = min(k, len(rel))
+        order = sorted(range(len(rel)), key=lambda j: -score[j])[:kk]
+        hits = sum(rel[j] > 0 for j in order)
+        precisions.append(hits / kk)
+        recalls.append(hits / sum(r > 0 for r in rel))
+        dcg = sum((2 ** rel[j] - 1) / np.log2(rank + 2) for rank, j in enumerate(order))
+        ideal = sorted(rel, reverse=True)[:kk]
+        idcg = sum((2 ** r - 1) / np.log2(rank + 2) for rank, r in enumerate(ideal))
+        ndcgs.append(dcg / idcg)
+    return np.mean(precisions), np.mean(recalls), np.mean(ndcgs)
+
+
+@pytest.mark.parametrize("k", [1, 3, 10, 50])  # 50 > the 12 items: clipped to 12
+def test_ranking_metrics_match_definitions(k):
+    relevance = (rng.random((20, 12)) < 0.3) * rng.integers(1, 4, (20, 12))
+    relevance[0] = 0  # a user with nothing relevant is left out
+    scores = rng.random((20, 12))
+    precision, recall, ndcg = brute_ranking(relevance, scores, k)
+    assert metrics.precision_at_k(relevance, scores, k) == pytest.approx(precision)
+    assert metrics.recall_at_k(relevance, scores, k) == pytest.approx(recall)
+    assert metrics.ndcg_at_k(relevance, scores, k) == pytest.approx(ndcg)
+
+
+def test_ranking_edge_cases():
+    perfect = np.eye(4)
+    assert metrics.ndcg_at_k(perfect, perfect, 1) == 1.0
+    with pytest.raises(ValueError, match="no user"):
+        metrics.recall_at_k(np.zeros((3, 4)), np.ones((3, 4)), 2)
+    with pytest.raises(ValueError, match="k must"):
+        metrics.precision_at_k(perfect, perfect, 0)
+    with pytest.raises(ValueError, match="empty"):
+        metrics.ndcg_at_k(np.zeros((0, 3)), np.zeros((0, 3)), 2)
+
+
+def brute_f1(t, p):
+    # F1 = 2 TP / (2 TP + FP + FN), 0 when the denominator is 0
+    tp = sum(a and b for a, b in zip(t, p))
+    fp = sum((not a) and b for a, b in zip(t, p))
+    fn = sum(a and (not b) for a, b in zip(t, p))
+    return 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else 0.0
+
+
+def test_multilabel_metrics_match_definitions():
+    t = rng.random((30, 5)) < 0.3
+    p = rng.random((30, 5)) < 0.3
+    t[:, 4] = False
+    p[:, 4] = False  # a label never true nor predicted: F1 0 for that label
+    assert metrics.micro_f1(t, p) == pytest.approx(brute_f1(t.ravel(), p.ravel()))
+    assert metrics.macro_f1(t, p) == pytest.approx(np.mean([brute_f1(t[:, j], p[:, j]) for j in range(5)]))
+    assert metrics.hamming_loss(t, p) == pytest.approx(sum(a != b for a, b in zip(t.ravel(), p.ravel())) / t.size)
+    assert metrics.micro_f1(np.zeros((2, 2)), np.zeros((2, 2))) == 0.0
+    with pytest.raises(ValueError, match="shape"):
+        metrics.hamming_loss(np.zeros((2, 3)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="empty"):
+        metrics.macro_f1([], [])
