@@ -195,3 +195,24 @@ def test_stub_creation_never_overwrites(tmp_path, monkeypatch, capsys):
     assert stubs.main(["--create", EXERCISE]) == 0
     assert mine.read_text() == "# my work\n"
     assert "left untouched" in capsys.readouterr().out
+
+
+def test_time_limit_also_works_off_the_main_thread():
+    # Windows and worker threads have no SIGALRM: the watchdog thread path must still stop waiting
+    import threading
+    import time
+
+    outcome = {}
+
+    def worker():
+        try:
+            grading.run_with_timeout(lambda: time.sleep(5), 0.5)
+        except grading.PartTimeout:
+            outcome["timed_out"] = True
+
+    thread = threading.Thread(target=worker)
+    started = time.perf_counter()
+    thread.start()
+    thread.join(10)
+    assert outcome.get("timed_out") and time.perf_counter() - started < 3
+    assert grading.run_with_timeout(lambda: 42, 1) == 42
