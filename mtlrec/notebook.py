@@ -27,7 +27,7 @@ def hints(exercise: str, part: str) -> list[str]:
     """The items of the 'Hints:' section of the reference docstring (read from source, not imported)."""
     source = (grading.SOLUTIONS / f"{exercise}.py").read_text(encoding="utf-8")
     for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == part:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == part:
             doc = ast.get_docstring(node) or ""
             section = doc.split("Hints:", 1)[1] if "Hints:" in doc else ""
             items = re.split(r"\n\s*(?:\d+[.)]|-)\s+", "\n" + section.strip())
