@@ -42,7 +42,9 @@ def assert_compiled(model: keras.Model, what: str) -> None:
 
 # ------------------------------------------------------------------------------ outputs
 def output_names(model: keras.Model) -> list[str]:
-    return list(model.output_names)
+    """The outputs' names: the dict keys for a model built with dict outputs, else the layer names."""
+    structure = getattr(model, "_outputs_struct", None)
+    return list(structure) if isinstance(structure, dict) else list(model.output_names)
 
 
 def predict(model: keras.Model, inputs) -> dict[str, np.ndarray]:
@@ -172,7 +174,8 @@ def compiled_loss_functions(model: keras.Model, what: str) -> dict:
 
 def compiled_loss_weights(model: keras.Model, what: str) -> dict[str, float]:
     """{output name: loss weight} (1.0 where none was given)."""
-    weights = _per_output(getattr(model, "loss_weights", None), output_names(model), what, default=1.0)
+    config = getattr(getattr(model, "_compile_config", None), "config", None) or {}  # Keras 3 keeps it here
+    weights = _per_output(config.get("loss_weights"), output_names(model), what, default=1.0)
     return {name: float(1.0 if w is None else w) for name, w in weights.items()}
 
 
