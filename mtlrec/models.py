@@ -102,7 +102,7 @@ def fit(model: keras.Model, train: Interactions, *, epochs: int = 5, batch_size:
 
 def predict_tasks(model: keras.Model, data: Interactions) -> dict[str, np.ndarray]:
     """{task: predictions (n,)}; rating predictions are mapped back to the 1..5 stars."""
-    raw = model.predict(data.model_inputs(), batch_size=4096, verbose=0)
+    raw = model(data.model_inputs(), training=False)  # eager call: no retracing per model and size
     if not isinstance(raw, dict):
         raw = dict(zip(model.output_names, raw if isinstance(raw, list) else [raw]))
     out = {task: np.asarray(value).reshape(-1) for task, value in raw.items()}

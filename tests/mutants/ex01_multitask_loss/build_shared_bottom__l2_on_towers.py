@@ -1,0 +1,24 @@
+"""Mistake: an L2 regularizer on the towers; with Adam it moves the tower of a task whose weight is 0."""
+import keras
+from keras import layers
+
+from solutions.ex01_multitask_loss import MISSING_LABEL, masked_loss, masked_multitask_loss  # noqa: F401
+
+
+def build_shared_bottom(input_dim, task_losses, task_weights=None, *, shared_units=(32,), tower_units=(16,),
+                        mask_value=MISSING_LABEL, learning_rate=1e-2):
+    inputs = keras.Input(shape=(input_dim,))
+    hidden = inputs
+    for units in shared_units:
+        hidden = layers.Dense(units, activation="relu")(hidden)
+    outputs = {}
+    for task in task_losses:
+        tower = hidden
+        for units in tower_units:
+            tower = layers.Dense(units, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-6))(tower)
+        outputs[task] = layers.Dense(1, activation="sigmoid", name=task)(tower)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss={t: masked_loss(n, mask_value) for t, n in task_losses.items()},
+                  loss_weights=task_weights or {t: 1.0 for t in task_losses})
+    return model

@@ -1,0 +1,23 @@
+"""Mistake: compiles with the stock loss names, so the missing labels (-1) are trained on as real labels."""
+import keras
+from keras import layers
+
+from solutions.ex01_multitask_loss import MISSING_LABEL, masked_loss, masked_multitask_loss  # noqa: F401
+
+
+def build_shared_bottom(input_dim, task_losses, task_weights=None, *, shared_units=(32,), tower_units=(16,),
+                        mask_value=MISSING_LABEL, learning_rate=1e-2):
+    inputs = keras.Input(shape=(input_dim,))
+    hidden = inputs
+    for units in shared_units:
+        hidden = layers.Dense(units, activation="relu")(hidden)
+    outputs = {}
+    for task in task_losses:
+        tower = hidden
+        for units in tower_units:
+            tower = layers.Dense(units, activation="relu")(tower)
+        outputs[task] = layers.Dense(1, activation="sigmoid", name=task)(tower)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=dict(task_losses),
+                  loss_weights=task_weights or {t: 1.0 for t in task_losses})
+    return model

@@ -1,0 +1,29 @@
+"""Mistake: the towers read the shared output through stop_gradient, so only the first task trains the bottom."""
+import keras
+from keras import layers, ops
+
+from solutions.ex01_multitask_loss import MISSING_LABEL, masked_loss, masked_multitask_loss  # noqa: F401
+
+
+class StopGradient(layers.Layer):
+    def call(self, x):
+        return ops.stop_gradient(x)
+
+
+def build_shared_bottom(input_dim, task_losses, task_weights=None, *, shared_units=(32,), tower_units=(16,),
+                        mask_value=MISSING_LABEL, learning_rate=1e-2):
+    inputs = keras.Input(shape=(input_dim,))
+    hidden = inputs
+    for units in shared_units:
+        hidden = layers.Dense(units, activation="relu")(hidden)
+    outputs = {}
+    for index, task in enumerate(task_losses):
+        tower = hidden if index == 0 else StopGradient()(hidden)
+        for units in tower_units:
+            tower = layers.Dense(units, activation="relu")(tower)
+        outputs[task] = layers.Dense(1, activation="sigmoid", name=task)(tower)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss={t: masked_loss(n, mask_value) for t, n in task_losses.items()},
+                  loss_weights=task_weights or {t: 1.0 for t in task_losses})
+    return model

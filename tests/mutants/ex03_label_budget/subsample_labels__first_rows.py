@@ -1,0 +1,14 @@
+"""Mistake: keeps the first num_kept observed rows, so every seed gives the same, unrandom budget."""
+import numpy as np
+
+from solutions.ex03_label_budget import MISSING_LABEL, relative_gain  # noqa: F401
+
+
+def subsample_labels(labels, num_kept, seed, mask_value=MISSING_LABEL):
+    labels = np.asarray(labels)
+    observed = np.flatnonzero(labels != mask_value)
+    if not 0 <= num_kept <= observed.size:
+        raise ValueError("bad budget")
+    kept = np.zeros(labels.shape[0], dtype=bool)
+    kept[observed[:num_kept]] = True
+    return np.where(kept, labels, mask_value).astype(np.float32), kept

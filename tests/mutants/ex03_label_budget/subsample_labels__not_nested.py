@@ -1,0 +1,15 @@
+"""Mistake: Generator.choice without replacement: seeded and exact, but a smaller budget is not a subset of a larger one."""
+import numpy as np
+
+from solutions.ex03_label_budget import MISSING_LABEL, relative_gain  # noqa: F401
+
+
+def subsample_labels(labels, num_kept, seed, mask_value=MISSING_LABEL):
+    labels = np.asarray(labels)
+    observed = np.flatnonzero(labels != mask_value)
+    if not 0 <= num_kept <= observed.size:
+        raise ValueError("bad budget")
+    chosen = np.random.default_rng(seed).choice(observed, num_kept, replace=False)
+    kept = np.zeros(labels.shape[0], dtype=bool)
+    kept[chosen] = True
+    return np.where(kept, labels, mask_value).astype(np.float32), kept

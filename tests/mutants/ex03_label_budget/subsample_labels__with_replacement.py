@@ -1,0 +1,15 @@
+"""Mistake: draws with replacement, so repeated rows leave fewer than num_kept labels."""
+import numpy as np
+
+from solutions.ex03_label_budget import MISSING_LABEL, relative_gain  # noqa: F401
+
+
+def subsample_labels(labels, num_kept, seed, mask_value=MISSING_LABEL):
+    labels = np.asarray(labels)
+    observed = np.flatnonzero(labels != mask_value)
+    if not 0 <= num_kept <= observed.size:
+        raise ValueError("bad budget")
+    chosen = observed[np.random.default_rng(seed).integers(0, observed.size, num_kept)]
+    kept = np.zeros(labels.shape[0], dtype=bool)
+    kept[chosen] = True
+    return np.where(kept, labels, mask_value).astype(np.float32), kept
