@@ -4,8 +4,10 @@ Importing it is cheap (no TensorFlow) and silences TensorFlow's C++ log noise on
 notebook, test and command, before TensorFlow is first imported.
 """
 
+import logging
 import os
 
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # Python-side notices such as retracing warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ INFO/WARNING lines
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # no oneDNN banner; results identical across runs
 
