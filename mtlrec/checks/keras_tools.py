@@ -18,7 +18,10 @@ from mtlrec.checks import short
 # ------------------------------------------------------------------------------ building
 def build(builder, *args, what: str | None = None, **kwargs) -> keras.Model:
     """Call a model builder and demand a keras.Model back."""
-    keras.utils.clear_session()
+    try:
+        keras.utils.clear_session(free_memory=False)  # skips a 0.2 s garbage collection per build
+    except TypeError:  # Keras before 3.4 has no free_memory argument
+        keras.utils.clear_session()
     keras.utils.set_random_seed(0)
     what = what or _call_text(builder, args, kwargs)
     model = builder(*args, **kwargs)

@@ -1,0 +1,16 @@
+"""Mistake: the output layer keeps Keras's default name, not 'labels'."""
+import keras
+from keras import layers
+from solutions.ex07_multilabel import build_model, tune_thresholds, weighted_binary_crossentropy  # noqa: F401
+
+
+def build_vectorized_model(user_dim, item_dim, num_labels):
+    user_input = keras.Input(shape=(user_dim,))
+    item_input = keras.Input(shape=(item_dim,))
+    user_vector = layers.Dense(32, activation="relu")(layers.Dense(64, activation="relu")(user_input))
+    item_vector = layers.Dense(32, activation="relu")(layers.Dense(64, activation="relu")(item_input))
+    shared = layers.Dense(64, activation="relu")(layers.Concatenate()([user_vector, item_vector]))
+    labels = layers.Dense(num_labels, activation="sigmoid")(shared)
+    model = keras.Model([user_input, item_input], labels)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
