@@ -19,11 +19,6 @@ def short(value, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def call(function, *args, **kwargs):
-    """Call a learner's function; the grader turns anything it raises into that part's failure."""
-    return function(*args, **kwargs)
-
-
 def as_array(value, what: str, *, shape=None, dtype_kind: str | None = None) -> np.ndarray:
     """Demand a numpy array (of `shape`, of a float/int kind) with finite values; message otherwise."""
     if not isinstance(value, np.ndarray):

@@ -64,8 +64,7 @@ def check_multi_hot(impl) -> None:
         raise AssertionError(f"multi_hot([[9], [0, 5]], 10) returned {short(wide)}; expected ones at "
                              "(0, 9), (1, 0) and (1, 5) only")
 
-    empty = as_array(impl.multi_hot([], 3), "multi_hot([], 3)", shape=(0, 3))
-    del empty
+    as_array(impl.multi_hot([], 3), "multi_hot([], 3)", shape=(0, 3))  # no items: an empty (0, 3) matrix
     for bad in ([[4]], [[-1]]):
         _expect_value_error(impl.multi_hot, (bad, 4), f"multi_hot({bad}, 4)",
                             "genre ids must lie in [0, num_genres); a wrong id must not pass silently "
