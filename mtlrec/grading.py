@@ -10,12 +10,24 @@ Each part ends in one of three states:
 - "failed": the check's AssertionError, or anything the learner's code did (an exception at import
   or call time, a wrong type, NaN, a time-out), with a message that says what happened;
 - "passed".
+
+Learner code never runs in the calling process: `grade_file` and `grade_exercise` hand each part to
+a worker process (`python -m mtlrec.worker`, TensorFlow imported once and kept) and read its answer
+from a private pipe. A worker that exits, is killed, crashes or hangs fails that part with a message
+saying what happened and where; the next part gets a fresh worker. The in-process functions below
+(`load_module`, `check_in_process`) are what the worker runs.
 """
 
 from __future__ import annotations
 
+import ast
+import atexit
+import collections
 import contextlib
 import hashlib
+import json
+import queue
+import subprocess
 import importlib
 import importlib.util
 import io
@@ -71,19 +83,42 @@ def exercise_names() -> list[str]:
 
 
 def checks_module(exercise: str):
-    """The checks module of an exercise (ValueError for an unknown name)."""
+    """The checks module of an exercise (ValueError for an unknown name). Imports TensorFlow for the
+    Keras exercises: only the worker process calls it."""
+    _known(exercise)
+    return importlib.import_module(f"mtlrec.checks.{exercise}")
+
+
+def _known(exercise: str) -> None:
     if exercise not in exercise_names():
         raise ValueError(f"unknown exercise {exercise!r}; known: {', '.join(exercise_names())}")
-    return importlib.import_module(f"mtlrec.checks.{exercise}")
+
+
+def _literal_dicts(exercise: str) -> dict[str, dict]:
+    """PARTS (names only) and TIMEOUTS read from the checks module's source, without importing it,
+    so the grading parent never imports TensorFlow or the learner's code."""
+    _known(exercise)
+    source = (Path(__file__).parent / "checks" / f"{exercise}.py").read_text(encoding="utf-8")
+    found: dict[str, dict] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in ("PARTS", "TIMEOUTS") and isinstance(node.value, ast.Dict):
+                keys = [ast.literal_eval(key) for key in node.value.keys]
+                values = node.value.values if name == "TIMEOUTS" else [None] * len(keys)
+                found[name] = {k: (ast.literal_eval(v) if v is not None else None) for k, v in zip(keys, values)}
+    if "PARTS" not in found:
+        raise ValueError(f"mtlrec/checks/{exercise}.py needs a literal PARTS = {{'part': check, ...}}")
+    return found
 
 
 def parts(exercise: str) -> list[str]:
     """The public functions a learner fills in, in the stub's order."""
-    return list(checks_module(exercise).PARTS)
+    return list(_literal_dicts(exercise)["PARTS"])
 
 
 def part_timeout(exercise: str, part: str) -> float:
-    return float(getattr(checks_module(exercise), "TIMEOUTS", {}).get(part, DEFAULT_TIMEOUT))
+    return float(_literal_dicts(exercise).get("TIMEOUTS", {}).get(part, DEFAULT_TIMEOUT))
 
 
 # ------------------------------------------------------------------------------ running safely
@@ -159,7 +194,7 @@ def module_path(exercise: str, impl_dir) -> Path:
     return Path(impl_dir).resolve() / f"{exercise}.py"
 
 
-def load_module(path: Path, *, fresh: bool = False):
+def load_module(path: Path, *, fresh: bool = False, import_timeout: float | None = None):
     """Import a module from a file under a private name (no clash with `solutions.*`).
 
     Cached by path and modification time, so an edited file is re-read; `fresh` forces a re-read.
@@ -176,11 +211,12 @@ def load_module(path: Path, *, fresh: bool = False):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    import_timeout = IMPORT_TIMEOUT if import_timeout is None else import_timeout
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            run_with_timeout(lambda: spec.loader.exec_module(module), IMPORT_TIMEOUT)
+            run_with_timeout(lambda: spec.loader.exec_module(module), import_timeout)
     except PartTimeout:
-        raise ImportFailure(f"importing {path.name} did not finish within {IMPORT_TIMEOUT:.0f} s "
+        raise ImportFailure(f"importing {path.name} did not finish within {import_timeout:.0f} s "
                             "(an endless loop or a long computation at module level?)") from None
     except SyntaxError as error:
         raise ImportFailure(f"{path.name} does not parse: line {error.lineno}: {error.msg}") from None
@@ -196,9 +232,9 @@ def load_module(path: Path, *, fresh: bool = False):
 
 
 # ------------------------------------------------------------------------------ grading
-def grade_part(exercise: str, part: str, module, *, path: Path | None = None,
-               timeout: float | None = None) -> Result:
-    """Run one part's check against an imported module and classify the outcome."""
+def check_in_process(exercise: str, part: str, module, *, path: Path | None = None,
+                     timeout: float | None = None) -> Result:
+    """Run one part's check against an imported module and classify the outcome (the worker's job)."""
     check = checks_module(exercise).PARTS[part]
     path = Path(path).resolve() if path is not None else _module_file(module)
     shown = path.name if path is not None else exercise
@@ -232,18 +268,162 @@ def _module_file(module) -> Path | None:
     return Path(file).resolve() if file else None
 
 
+# ------------------------------------------------------------------------------ the worker process
+WORKER_START_TIMEOUT = 180.0  # seconds for a new worker to answer its first request (it may import TensorFlow)
+GRACE = 15.0  # seconds the parent waits beyond a worker's own time limit before stopping it
+_SIGNAL_CAUSES = {"SIGKILL": " (the system sends SIGKILL when memory runs out)",
+                  "SIGSEGV": " (a crash in native code: a segmentation fault)",
+                  "SIGABRT": " (a native library aborted)"}
+
+
+class _Worker:
+    """One `python -m mtlrec.worker` process; requests and answers are JSON lines on private pipes."""
+
+    def __init__(self):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
+        env.setdefault("PYTHONIOENCODING", "utf-8")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mtlrec.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=env)
+        self.fresh = True
+        self.answers: queue.Queue = queue.Queue()
+        self.stderr_tail: collections.deque = collections.deque(maxlen=12)
+        threading.Thread(target=self._read_answers, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    def _read_answers(self):
+        for line in self.process.stdout:
+            with contextlib.suppress(ValueError):
+                self.answers.put(json.loads(line))
+        self.answers.put(None)  # end of output: the worker is gone
+
+    def _read_stderr(self):
+        for line in self.process.stderr:
+            text = line.decode("utf-8", "replace").rstrip()
+            if text:
+                self.stderr_tail.append(text)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self):
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.wait(10)
+
+    def request(self, payload: dict, time_limit: float) -> tuple[dict | None, str]:
+        """Send one request; return (answer, "") or (None, what happened while doing what)."""
+        try:
+            self.process.stdin.write((json.dumps(payload) + "\n").encode())
+            self.process.stdin.flush()
+        except OSError:
+            return None, self._death("starting")
+        doing = "starting"
+        limit = WORKER_START_TIMEOUT if self.fresh else IMPORT_TIMEOUT + GRACE
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                answer = self.answers.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.stop()
+                return None, (f"the grading process stopped answering while {doing} and was ended after "
+                              f"{limit:.0f} s (an endless loop that ignores the time limit?)")
+            if answer is None:
+                return None, self._death(doing)
+            self.fresh = False
+            if "doing" in answer:  # progress: "importing ex00_warmup.py", "running scale_ratings()"
+                doing = answer["doing"]
+                limit = (IMPORT_TIMEOUT if doing.startswith("importing") else time_limit) + GRACE
+                deadline = time.monotonic() + limit
+                continue
+            return answer, ""
+
+    def _death(self, doing: str) -> str:
+        try:
+            code = self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            code = self.process.returncode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            how, cause = f"was killed by signal {name}", _SIGNAL_CAUSES.get(name, "")
+        else:
+            how, cause = f"exited with status {code}", " (os._exit() or a native crash ends the whole process)"
+        last = f"; its last error output: {self.stderr_tail[-1]}" if self.stderr_tail else ""
+        return f"the grading process {how} while {doing}{cause}{last}"
+
+
+_worker: _Worker | None = None
+
+
+def _current_worker() -> _Worker:
+    global _worker
+    if _worker is None or not _worker.alive():
+        _worker = _Worker()
+    return _worker
+
+
+@atexit.register
+def stop_worker() -> None:
+    """End the worker process (at exit, or to start the next grade afresh)."""
+    global _worker
+    if _worker is not None:
+        with contextlib.suppress(OSError):
+            _worker.process.stdin.close()  # the worker's loop ends at end of input
+        with contextlib.suppress(Exception):
+            _worker.process.wait(5)
+        _worker.stop()
+        _worker = None
+
+
+def _grade_in_worker(exercise: str, part: str, path: Path, timeout: float | None,
+                     fresh: bool) -> tuple[Result, bool]:
+    """(result, True when the worker died while importing the learner's file)."""
+    seconds = part_timeout(exercise, part) if timeout is None else float(timeout)
+    payload = {"exercise": exercise, "part": part, "path": str(path), "timeout": seconds, "fresh": fresh,
+               "import_timeout": IMPORT_TIMEOUT}
+    start = time.perf_counter()
+    worker = _current_worker()
+    answer, death = worker.request(payload, seconds)
+    if answer is not None:
+        return Result(**answer), False
+    if worker.alive():
+        worker.stop()
+    result = Result(exercise, part, FAILED, death, round(time.perf_counter() - start, 3))
+    return result, "while importing" in death
+
+
+def grade_file(exercise: str, part: str, path, *, timeout: float | None = None, fresh: bool = False) -> Result:
+    """Grade one part as implemented in the file at `path`, in a worker process."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        return Result(exercise, part, NOT_ATTEMPTED, f"no file {path.name} in {path.parent}")
+    return _grade_in_worker(exercise, part, path, timeout, fresh)[0]
+
+
 def grade_exercise(exercise: str, impl_dir=EXERCISES, *, only: list[str] | None = None,
                    fresh: bool = False) -> list[Result]:
-    """Grade every part (or those in `only`) of `exercise` as found in `impl_dir`."""
+    """Grade every part (or those in `only`) of `exercise` as found in `impl_dir`, in a worker process.
+
+    A worker that dies while importing the file fails every remaining part with the same message.
+    """
     names = parts(exercise) if only is None else only
     path = module_path(exercise, impl_dir)
-    try:
-        module = load_module(path, fresh=fresh)
-    except FileNotFoundError:
+    if not path.is_file():
         return [Result(exercise, p, NOT_ATTEMPTED, f"no file {path.name} in {Path(impl_dir)}") for p in names]
-    except ImportFailure as error:
-        return [Result(exercise, p, FAILED, str(error)) for p in names]
-    return [grade_part(exercise, p, module, path=path) for p in names]
+    results: list[Result] = []
+    for index, part in enumerate(names):
+        result, died_importing = _grade_in_worker(exercise, part, path, None, fresh and index == 0)
+        results.append(result)
+        if died_importing:
+            results += [Result(exercise, p, FAILED, result.message) for p in names[index + 1:]]
+            break
+    return results
 
 
 # ------------------------------------------------------------------------------ the table

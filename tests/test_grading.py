@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -98,17 +99,100 @@ def test_an_endless_loop_times_out_and_the_next_part_is_still_graded(tmp_path):
                 except Exception:     # a learner's catch-all must not swallow the time-out
                     pass
     """)
-    module = grading.load_module(tmp_path / f"{EXERCISE}.py", fresh=True)
-    result = grading.grade_part(EXERCISE, "scale_ratings", module, timeout=1)
+    path = tmp_path / f"{EXERCISE}.py"
+    result = grading.grade_file(EXERCISE, "scale_ratings", path, timeout=1)
     assert result.status == "failed" and "did not finish within 1 s" in result.message
-    assert grading.grade_part(EXERCISE, "multi_hot", module).status == "passed"
+    assert grading.grade_file(EXERCISE, "multi_hot", path).status == "passed"
 
 
 def test_an_endless_loop_at_import_is_contained(tmp_path, monkeypatch):
     monkeypatch.setattr(grading, "IMPORT_TIMEOUT", 1.0)
     results = grading.grade_exercise(EXERCISE, write(tmp_path, "while True:\n    pass\n"), fresh=True)
     assert [r.status for r in results] == ["failed", "failed"]
-    assert "did not finish" in results[0].message
+    assert "importing ex00_warmup.py did not finish within 1 s" in results[0].message
+
+
+# ------------------------------------------------------------------ faults that end or gag the process
+PART_FAULTS = {
+    "os._exit(0)": ("import os\nos._exit(0)", "exited with status 0 while running scale_ratings()"),
+    "os._exit(3)": ("import os\nos._exit(3)", "exited with status 3 while running scale_ratings()"),
+    "SIGKILL": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "killed by signal SIGKILL"),
+    "segfault": ("import ctypes\nctypes.string_at(0)", "killed by signal SIGSEGV"),
+    "abort": ("import os\nos.abort()", "killed by signal SIGABRT"),
+    "out of memory": ("bytearray(1 << 60)", "MemoryError"),
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("fault", list(PART_FAULTS))
+def test_a_part_that_ends_the_process_fails_and_the_next_part_is_graded(tmp_path, fault):
+    code, expected = PART_FAULTS[fault]
+    body = textwrap.indent(code, " " * 4)
+    write(tmp_path, "from solutions.ex00_warmup import multi_hot\n"
+                    f"def scale_ratings(ratings):\n{body}\n")
+    results = {r.part: r for r in grading.grade_exercise(EXERCISE, tmp_path, fresh=True)}
+    assert results["scale_ratings"].status == "failed" and expected in results["scale_ratings"].message
+    assert results["multi_hot"].status == "passed"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_hang_that_blocks_the_time_limit_is_ended_by_the_parent(tmp_path, monkeypatch):
+    monkeypatch.setattr(grading, "GRACE", 2.0)
+    write(tmp_path, """
+        import signal, time
+        from solutions.ex00_warmup import multi_hot
+        def scale_ratings(ratings):
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)   # the worker's own time limit is ignored
+            time.sleep(600)
+    """)
+    started = time.perf_counter()
+    result = grading.grade_file(EXERCISE, "scale_ratings", tmp_path / f"{EXERCISE}.py", timeout=1)
+    assert result.status == "failed" and "stopped answering while running scale_ratings()" in result.message
+    assert time.perf_counter() - started < 30
+    assert grading.grade_file(EXERCISE, "multi_hot", tmp_path / f"{EXERCISE}.py").status == "passed"
+
+
+def test_cli_reports_every_exercise_when_a_module_ends_the_process_at_import(tmp_path):
+    for name in grading.exercise_names():
+        write(tmp_path, stubs.make_stub(name), name)
+    write(tmp_path, "import os\nos._exit(3)\n")
+    result = run_cli("--impl", str(tmp_path), "--json", EXERCISE, "ex03_label_budget")
+    assert result.returncode == 1, result.stderr
+    rows = json.loads(result.stdout)["results"]
+    warmup = [r for r in rows if r["exercise"] == EXERCISE]
+    assert [r["status"] for r in warmup] == ["failed", "failed"]
+    assert all("exited with status 3 while importing ex00_warmup.py" in r["message"] for r in warmup)
+    assert {r["status"] for r in rows if r["exercise"] == "ex03_label_budget"} == {"not attempted"}
+
+
+@pytest.mark.parametrize("gag", [
+    "import builtins\nbuiltins.print = lambda *a, **k: None",
+    "import sys\nsys.stdout.close()",
+    "import os\nos.close(1)",
+    "import sys, json\njson.dumps = lambda *a, **k: 'garbage'\nsys.stdout.write('{not json')",
+])
+def test_learner_code_cannot_gag_the_report(tmp_path, gag):
+    write(tmp_path, f"{gag}\nfrom solutions.ex00_warmup import multi_hot\n"
+                    "def scale_ratings(ratings):\n    return None\n")
+    for args in (["--json"], []):
+        result = run_cli("--impl", str(tmp_path), *args, EXERCISE)
+        assert result.returncode == 1, result.stderr
+        if args:
+            by_part = {r["part"]: r["status"] for r in json.loads(result.stdout)["results"]}
+            assert by_part == {"scale_ratings": "failed", "multi_hot": "passed"}
+        else:
+            assert "1 passed, 1 failed" in result.stdout
+
+
+def test_the_grading_process_never_imports_the_learners_code_or_tensorflow(tmp_path):
+    write(tmp_path, "import sys\nsys.modules['GRADED_HERE'] = sys\n" "from solutions.ex00_warmup import *\n")
+    probe = ("import sys; from mtlrec import grading; "
+             f"r = grading.grade_exercise('ex00_warmup', {str(tmp_path)!r}); "
+             "grading.parts('ex07_multilabel'); "
+             "print([x.status for x in r], 'GRADED_HERE' in sys.modules, 'tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=grading.ROOT,
+                         timeout=300)
+    assert out.stdout.strip() == "['passed', 'passed'] False False", out.stderr
 
 
 def test_cli_json_contract_and_exit_codes(tmp_path):
