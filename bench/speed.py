@@ -1,8 +1,14 @@
-"""Measure the speed figures quoted in the README: `python bench/speed.py [--notebooks]`.
+"""Measure the speed figures quoted in the README: `python bench/speed.py [--before DIR] [--notebooks]`.
 
-Times whole commands as a learner runs them (wall clock, one run each, TensorFlow import included):
-the full `pytest`, grading each exercise with `python -m mtlrec.grade`, and with --notebooks each
-notebook under `pytest --nbval-lax`. Prints a Markdown table.
+Times whole commands as a learner runs them (wall clock, best of `--repeats` runs, TensorFlow import
+included) and prints one Markdown table:
+- importing TensorFlow alone (the floor of every Keras grade);
+- `pytest` (what a learner runs) and `pytest --proofs` (mutants and alternatives; CI runs it);
+- grading each exercise and all exercises with `python -m mtlrec.grade` (the learner's code runs in a
+  worker process), and the same parts checked in one process without a worker (what isolation costs);
+- with `--before DIR` (an older checkout, e.g. `git worktree add ../before <commit>`), its grading
+  commands beside these, on the same machine in the same run;
+- with `--notebooks`, every notebook under `pytest --nbval-lax`.
 """
 
 from __future__ import annotations
@@ -17,34 +23,74 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# all parts of the given exercises checked in this one process, no worker: the cost isolation adds to
+IN_PROCESS = """
+import sys
+from mtlrec import grading
+for exercise in sys.argv[1:]:
+    path = grading.module_path(exercise, grading.SOLUTIONS)
+    module = grading.load_module(path)
+    for part in grading.parts(exercise):
+        assert grading.check_in_process(exercise, part, module, path=path).status == "passed"
+"""
 
-def timed(command: list[str]) -> tuple[float, int]:
-    env = {**os.environ, "MTLREC_USE_REFERENCE": "1"}
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    return time.perf_counter() - start, done.returncode
+
+def timed(command: list[str], cwd: Path, repeats: int) -> tuple[float, int]:
+    """Best wall-clock seconds of `repeats` runs, and the last exit status."""
+    env = {**os.environ, "MTLREC_USE_REFERENCE": "1", "PYTHONPATH": str(cwd)}
+    best, code = float("inf"), 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        code = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True).returncode
+        best = min(best, time.perf_counter() - start)
+    return best, code
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, help="an older checkout to time beside this one")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per command; the best is shown")
     parser.add_argument("--notebooks", action="store_true", help="also time every notebook")
+    parser.add_argument("--no-pytest", action="store_true", help="skip the two pytest runs")
     args = parser.parse_args()
     from mtlrec.grading import exercise_names
 
-    python = sys.executable
-    rows = [("`pytest` (whole suite)", *timed([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]))]
-    for name in exercise_names():
-        rows.append((f"`python -m mtlrec.grade --impl solutions {name}`",
-                     *timed([python, "-m", "mtlrec.grade", "--impl", "solutions", name])))
+    python, names = sys.executable, exercise_names()
+    rows: list[tuple[str, float, int, str]] = []
+
+    def add(label, command, *, before_command=None):
+        seconds, code = timed(command, ROOT, args.repeats)
+        earlier = ""
+        if args.before is not None and before_command is not None:
+            old_seconds, old_code = timed(before_command, args.before, args.repeats)
+            earlier = f"{old_seconds:.1f} (exit {old_code}) | {seconds / old_seconds:.2f}x"
+        rows.append((label, seconds, code, earlier))
+
+    add("`python -c 'import tensorflow'`", [python, "-c", "import tensorflow"])
+    if not args.no_pytest:
+        add("`pytest` (a learner's run)", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        add("`pytest --proofs` (CI)", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--proofs"])
+    grade = [python, "-m", "mtlrec.grade", "--impl", "solutions"]
+    for name in names:
+        add(f"`python -m mtlrec.grade --impl solutions {name}`", grade + [name], before_command=grade + [name])
+    add("`python -m mtlrec.grade --impl solutions` (all exercises)", grade, before_command=grade)
+    add("the same, checked in one process without a worker", [python, "-c", IN_PROCESS, *names])
     if args.notebooks:
         for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-            rows.append((f"`pytest --nbval-lax notebooks/{notebook.name}`",
-                         *timed([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                                 f"notebooks/{notebook.name}"])))
-    print(f"{os.cpu_count()} CPU cores, Python {sys.version.split()[0]}\n")
-    print("| command | seconds | exit |\n|---|---:|---:|")
-    for label, seconds, code in rows:
-        print(f"| {label} | {seconds:.1f} | {code} |")
+            add(f"`pytest --nbval-lax notebooks/{notebook.name}`",
+                [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", f"notebooks/{notebook.name}"])
+
+    print(f"{os.cpu_count()} CPU cores, Python {sys.version.split()[0]}, best of {args.repeats} run(s)\n")
+    if args.before is not None:
+        print(f"before: {args.before}\n")
+        print("| command | seconds | exit | before: seconds | now / before |\n|---|---:|---:|---:|---:|")
+        for label, seconds, code, earlier in rows:
+            old = earlier.split(" | ") if earlier else ["", ""]
+            print(f"| {label} | {seconds:.1f} | {code} | {old[0]} | {old[1]} |")
+    else:
+        print("| command | seconds | exit |\n|---|---:|---:|")
+        for label, seconds, code, _ in rows:
+            print(f"| {label} | {seconds:.1f} | {code} |")
 
 
 if __name__ == "__main__":
