@@ -66,10 +66,12 @@ def relative_gain(single_task_error, multi_task_error):
         (gain_mean, gain_std): two float arrays (num_budgets,). For every budget and seed the gain is
         100 * (single - multi) / single (positive when multi-task is better); gain_mean is its mean
         over seeds and gain_std its standard deviation over seeds with ddof=1 (as
-        mtlrec.experiments.mean_spread).
+        mtlrec.experiments.mean_spread). A single budget (shape (1, num_seeds)) is fine. The two
+        inputs are left unchanged.
 
     Raises:
-        ValueError: if the shapes differ, are not 2-D, or there are fewer than 2 seeds.
+        ValueError: if the shapes differ (even where numpy could broadcast them), are not exactly
+            2-D, or there are fewer than 2 seeds.
 
     TODO:
         1. Turn both inputs into float arrays and check their shapes.

@@ -10,10 +10,12 @@ def scale_ratings(ratings):
     """Map star ratings 1..5 onto [0, 1], so that a sigmoid head can predict them (notebooks 00, 06).
 
     Args:
-        ratings: array-like of numbers in [1, 5], any shape (a list works too).
+        ratings: array-like of numbers in [1, 5], half stars too (4.5), any shape (a list works too;
+            an empty batch gives an empty array).
 
     Returns:
-        A numpy float array of the same shape: 1 -> 0.0, 2 -> 0.25, 3 -> 0.5, 4 -> 0.75, 5 -> 1.0.
+        A new numpy float array of the same shape: 1 -> 0.0, 2 -> 0.25, 3 -> 0.5, 4 -> 0.75, 5 -> 1.0
+        (4.5 -> 0.875). `ratings` itself is left unchanged.
 
     Raises:
         ValueError: if any rating lies outside [1, 5].
@@ -41,7 +43,8 @@ def multi_hot(genre_lists, num_genres):
     Args:
         genre_lists: a list with one list of genre ids (ints in [0, num_genres)) per item; a list may
             be empty and may repeat an id.
-        num_genres: the number of genres, the width of the result.
+        num_genres: the number of genres, the width of the result (a genre that no item has still
+            gets its column, of zeros).
 
     Returns:
         A numpy float array of shape (len(genre_lists), num_genres) with 1.0 where the item has that
