@@ -18,6 +18,7 @@ from mtlrec import metrics
 from mtlrec.data import Interactions
 
 TASK_LOSSES = {"click": "binary_crossentropy", "rating": "mean_squared_error"}
+MISSING_LABEL = -1.0  # "no label for this task on this row" (ex01_multitask_loss, ex03_label_budget)
 
 
 def set_seed(seed: int) -> None:
@@ -88,6 +89,15 @@ def task_targets(data: Interactions, tasks=("click", "rating")) -> dict:
     """The training targets per task: click (0/1) and rating scaled to [0, 1]."""
     columns = {"click": data.click, "rating": data.rating_scaled}
     return {task: columns[task].reshape(-1, 1) for task in tasks}
+
+
+def task_weights(size: int, **weights: float | np.ndarray) -> dict[str, np.ndarray]:
+    """Per-row sample weights {task: (n,) float32}: a number weights every row, an array row by row.
+
+    A weight of 0 switches a task's label off on that row: Keras multiplies the row's loss by it and
+    still divides by the batch size, so a task whose labels are mostly switched off weighs less.
+    """
+    return {task: np.broadcast_to(np.asarray(value, dtype=np.float32), (size,)).copy() for task, value in weights.items()}
 
 
 def fit(model: keras.Model, train: Interactions, *, epochs: int = 5, batch_size: int = 256,

@@ -34,7 +34,6 @@ __all__ = [
     "positive_weights_from_frequency",
     "evaluate_multilabel",
     "build_label_model",
-    "Retrainer",
 ]
 
 
@@ -245,92 +244,3 @@ def build_label_model(
     model = keras.Model([user_features, item_features], labels)
     model.compile(optimizer=optimizer, loss=loss or default_loss)
     return model
-
-
-class Retrainer:
-    """Train one compiled architecture from fresh, seeded weights again and again, tracing it once.
-
-    For a small model, Keras spends most of a short `model.fit` building its training graph and
-    running its per-epoch machinery, not training. `model_for(seed)` builds the model on the first call;
-    later calls build a throwaway copy under that seed (cheap: no graph), copy its fresh weights into the
-    first model and reset the optimizer state. `fit(seed, inputs, labels, ...)` then trains like
-    model.fit (the model's own compiled loss and optimizer, shuffled mini-batches) with each epoch
-    compiled into one graph that is traced on the first call only. Notebook 07's seed loops use it.
-    """
-
-    def __init__(self, builder):
-        self.builder = builder
-        self.model = None
-        self._epoch = None  # the traced epoch function
-        self._epoch_key = None
-
-    def model_for(self, seed: int):
-        """The model with fresh weights drawn under `seed` and a reset optimizer."""
-        import keras
-
-        keras.utils.set_random_seed(int(seed))
-        if self.model is None:
-            keras.utils.clear_session()
-            keras.utils.set_random_seed(int(seed))
-            self.model = self.builder()
-            self.model.optimizer.build(self.model.trainable_variables)
-            return self.model
-        fresh = self.builder()  # same architecture, weights drawn with this seed
-        self.model.set_weights(fresh.get_weights())
-        for variable in self.model.optimizer.variables:
-            if variable.name != "learning_rate":  # iteration count and moment estimates back to zero
-                variable.assign(keras.ops.zeros_like(variable))
-        return self.model
-
-    def fit(self, seed: int, inputs, labels, *, epochs: int, batch_size: int) -> float:
-        """Train from fresh weights under `seed` on ([user, item], labels (n, num_labels)); the seconds taken."""
-        import time
-
-        import keras
-        import tensorflow as tf
-
-        start = time.perf_counter()
-        model = self.model_for(seed)
-        user, item = (tf.constant(np.asarray(array, dtype=np.float32)) for array in inputs)
-        target = tf.constant(np.asarray(labels, dtype=np.float32))
-        key = (tuple(user.shape), tuple(item.shape), tuple(target.shape), int(batch_size))
-        if self._epoch is None or key != self._epoch_key:
-            self._epoch, self._epoch_key = self._make_epoch(model, key), key
-        shuffle = np.random.default_rng(seed)
-        for _ in range(epochs):
-            self._epoch(user, item, target, tf.constant(shuffle.permutation(key[0][0]), dtype=tf.int32))
-        keras.utils.set_random_seed(int(seed))
-        return time.perf_counter() - start
-
-    @staticmethod
-    def _make_epoch(model, key):
-        import tensorflow as tf
-
-        num_rows, batch_size = key[0][0], key[3]
-        num_batches = -(-num_rows // batch_size)
-        names = list(model.output_names)
-        is_dict = isinstance(model(_probe_inputs(key), training=False), dict)
-
-        def structured(y):  # the targets in the structure of the model's outputs
-            if len(names) == 1:
-                return {names[0]: y} if is_dict else y
-            columns = {name: y[:, int(name.rsplit("_", 1)[1])][:, None] for name in names}
-            return columns if is_dict else [columns[name] for name in names]
-
-        @tf.function
-        def epoch(user, item, target, order):
-            for batch in tf.range(num_batches):
-                rows = order[batch * batch_size:(batch + 1) * batch_size]
-                x = [tf.gather(user, rows), tf.gather(item, rows)]
-                with tf.GradientTape() as tape:
-                    y_pred = model(x, training=True)
-                    loss = model.compute_loss(x=x, y=structured(tf.gather(target, rows)), y_pred=y_pred)
-                pairs = [(g, v) for g, v in zip(tape.gradient(loss, model.trainable_variables),
-                                                model.trainable_variables) if g is not None]
-                model.optimizer.apply([g for g, _ in pairs], [v for _, v in pairs])
-
-        return epoch
-
-
-def _probe_inputs(key):
-    return [np.zeros((2,) + key[0][1:], np.float32), np.zeros((2,) + key[1][1:], np.float32)]
