@@ -25,11 +25,12 @@ class MMoE(layers.Layer):
     gate is 1 and the layer is a plain shared bottom; with one expert per task and gates that pick
     "their" expert it is two separate models.
 
-    Constructor: MMoE(num_experts, expert_units, num_tasks, **kwargs); kwargs (name=..., dtype=...)
-    go to keras.layers.Layer.
+    Constructor: MMoE(num_experts, expert_units, num_tasks, **kwargs); kwargs (name=..., trainable=...,
+    dtype=...) go to keras.layers.Layer.
 
-    Call: layer(inputs) with inputs of shape (batch, input_dim) returns a Python list of num_tasks
-    tensors, each of shape (batch, expert_units), task 0 first.
+    Call: layer(inputs) with inputs of shape (batch, input_dim), for any input_dim (the weights are
+    made from the input shape), returns a Python list of num_tasks tensors, each of shape
+    (batch, expert_units), task 0 first.
 
     Gates: layer.gate_weights(inputs), on a built layer (one that has been called once), returns a
     list of num_tasks tensors of shape (batch, num_experts): the very gate weights `call` uses, each
@@ -121,7 +122,8 @@ def task_gradient_cosine(model, inputs, targets, shared_variables):
         model: a Keras model; model(inputs, training=False) returns a list (or tuple) of two task
             predictions, each of shape (batch, 1) or (batch,).
         inputs: what the model takes, e.g. a float array (batch, input_dim).
-        targets: a list of two arrays, the labels of task 0 and task 1, each (batch,) or (batch, 1).
+        targets: a list of two arrays, the labels of task 0 and task 1, each (batch,) or (batch, 1);
+            float or integer (e.g. 0/1 clicks: cast them to float32).
         shared_variables: the variables both tasks share, e.g. shared_layer.trainable_variables (a
             list of Keras variables of any shapes).
 
