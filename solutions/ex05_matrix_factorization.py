@@ -26,13 +26,16 @@ def build_matrix_factorization(num_users, num_items, embedding_dim=8, *, global_
         num_items: number of items; item ids are 0 .. num_items - 1.
         embedding_dim: number of latent factors per user and per item (length of p_u and q_i).
         global_mean: mu, the rating predicted before anything is learned (e.g. the training mean).
-        l2: L2 penalty on the factor matrices P and Q (keras.regularizers.L2(l2)).
+        l2: strength of the L2 penalty on the factor matrices P and Q themselves (not on the vectors
+            looked up for a batch): keras.regularizers.L2(l2) as their embeddings_regularizer, so that
+            model.losses adds up to l2 * (sum of P^2 + sum of Q^2); penalising the biases too is optional.
         learning_rate: Adam's learning rate.
 
     Returns:
         A keras.Model compiled with Adam(learning_rate) and mean squared error, taking a dict
-        {"user_id": int array (batch,), "item_id": int array (batch,)} and returning the predicted
-        ratings in stars, shape (batch, 1), with no activation (a rating is not a probability).
+        {"user_id": int array (batch,), "item_id": int array (batch,)} (ids read by key: the dict may
+        come in any order) and returning the predicted ratings in stars, shape (batch, 1), with no
+        activation, clipping or rounding (a rating is not a probability; ratings may be half stars).
         Before training, every prediction must lie within 0.5 stars of global_mean (small random
         factors, zero or small biases).
 

@@ -134,7 +134,7 @@ def predict(model: keras.Model, inputs, what: str | None = None) -> dict[str, np
         if what is None:
             raise
         raise AssertionError(f"{what}: calling the model on {describe_inputs(inputs)} raised "
-                             f"{type(error).__name__}: {short(_plain(error), 300)}{_call_advice(error)}") from None
+                             f"{type(error).__name__}: {error_text(error)}{_call_advice(error)}") from None
     if isinstance(outputs, dict):
         return {name: np.asarray(value) for name, value in outputs.items()}
     if not isinstance(outputs, (list, tuple)):
@@ -155,13 +155,15 @@ def describe_inputs(inputs) -> str:
     return one(inputs)
 
 
-def _plain(error: BaseException) -> str:
-    """An exception's text without the terminal colour codes Keras puts in it."""
-    return re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+def error_text(error: BaseException, limit: int = 300) -> str:
+    """An exception's text for a message: one line, without the terminal colour codes Keras puts in it,
+    shortened to `limit` characters."""
+    text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _call_advice(error: BaseException) -> str:
-    text = _plain(error)
+    text = error_text(error, 100_000)
     if re.search(r"indices\[[^]]*\] = -?\d+ is not in \[0, \d+\)", text):
         return (". Likely cause: an id outside its Embedding table: a table needs one row per id (num_users rows "
                 "for user ids, num_items rows for item ids; is a table sized by the other count?)")
@@ -181,6 +183,19 @@ def assert_output_names(model: keras.Model | None, expected: list[str], what: st
             + (f"; unexpected {extra}" if extra else "") + "." + count
             + " Name an output by the name= of the layer that produces it (or by its key when the model "
               "returns a dict).")
+
+
+def assert_outputs_named(model: keras.Model, inputs, what: str) -> None:
+    """The outputs have names: a functional model's come from its layers or its dict of outputs; a
+    subclassed model (no output_names) names them only by returning a dict from call()."""
+    if getattr(model, "_outputs_struct", None) is not None or getattr(model, "output_names", None):
+        return
+    outputs = model(inputs, training=False)
+    if not isinstance(outputs, dict):
+        kind = f"a {type(outputs).__name__} of {len(outputs)}" if isinstance(outputs, (list, tuple)) else "one tensor"
+        raise AssertionError(f"{what}: the subclassed model's call() returns {kind}, which has no output names; "
+                             "return a dict {output name: tensor} so that the outputs are named (the names the "
+                             "docstring asks for), as compile(), fit() and the notebooks look them up")
 
 
 def assert_output_shapes(outputs: dict, shape: tuple, what: str) -> None:
@@ -320,15 +335,19 @@ def _is_huber(function) -> bool:
     return bool(delta > 0.0 and close(values, expected))
 
 
-def _per_output(setting, names: list[str], what: str, default=None) -> dict:
-    """Spread a compile() argument (single value, list or dict) over the output names."""
+def _per_output(setting, names: list[str], what: str, default=None, argument: str = "loss") -> dict:
+    """Spread a compile() argument (single value, list or dict) over the output names; `argument`: its
+    name, for the message."""
     if setting is None:
         return {name: default for name in names}
     if isinstance(setting, dict):
         return {name: setting.get(name, default) for name in names}
     if isinstance(setting, (list, tuple)):
         if len(setting) != len(names):
-            raise AssertionError(f"{what}: compile() got {len(setting)} losses for {len(names)} outputs")
+            raise AssertionError(f"{what}: compile({argument}=...) got a list of {len(setting)} for {len(names)} "
+                                 f"output(s) {names}; a list pairs one entry with each output"
+                                 + (" (per-label weights of one output belong in its loss function, not in "
+                                    "loss_weights)" if argument == "loss_weights" and len(names) == 1 else ""))
         return dict(zip(names, setting))
     return {name: setting for name in names}
 
@@ -353,7 +372,7 @@ def compiled_loss_weights(model: keras.Model, what: str, names: list[str] | None
     """{output name: loss weight} (1.0 where none was given)."""
     config = getattr(getattr(model, "_compile_config", None), "config", None) or {}  # Keras 3 keeps it here
     weights = _per_output(config.get("loss_weights"), output_names(model) if names is None else names, what,
-                          default=1.0)
+                          default=1.0, argument="loss_weights")
     return {name: float(1.0 if w is None else w) for name, w in weights.items()}
 
 
@@ -526,9 +545,13 @@ def train_on_compiled_losses(model: keras.Model, x, targets: dict, *, epochs: in
 
     rng = np.random.default_rng(seed)
     rows = len(next(iter(targets.values())))
-    pick = lambda data, index: ({k: np.asarray(a)[index] for k, a in data.items()} if isinstance(data, dict)  # noqa: E731
-                                else [np.asarray(a)[index] for a in data] if isinstance(data, (list, tuple))
-                                else np.asarray(data)[index])
+    def pick(data, index):
+        if isinstance(data, dict):
+            return {k: np.asarray(a)[index] for k, a in data.items()}
+        if isinstance(data, (list, tuple)):
+            return [np.asarray(a)[index] for a in data]
+        return np.asarray(data)[index]
+
     # The whole epoch runs in the graph (batches gathered there): the same steps as a Python loop over
     # the batches, at about half the time (no Python round trip per step).
     every_x = (({k: tf.constant(np.asarray(a)) for k, a in x.items()} if isinstance(x, dict)
@@ -569,13 +592,17 @@ def fit_once(model: keras.Model, x, targets: dict, what: str, names: list[str] |
         model.run_eagerly = True
         history = model.fit(x, y, epochs=1, batch_size=rows, verbose=0, shuffle=False)
     except Exception as error:
-        text = _plain(error)
+        text = error_text(error, 100_000)
         cause = ""
         if "optimizer can only be called for the variables it was originally built with" in text:
             cause = (" Likely cause: one optimizer object shared by several models (e.g. created once at module "
                      "level); create the optimizer inside the builder, or pass a string such as 'adam'.")
+        elif "No gradients provided for any variable" in text:
+            cause = (" Likely cause: a compiled loss computed outside TensorFlow (numpy calls, .numpy(), float()), "
+                     "which cuts the gradient; write a custom loss with keras.ops (or tf) operations.")
         raise AssertionError(f"{what}: one step of model.fit on {rows} examples, with the model's own compiled "
-                             f"optimizer and losses, raised {type(error).__name__}: {short(text, 300)}.{cause}") from None
+                             f"optimizer and losses, raised {type(error).__name__}: {error_text(error)}.{cause}"
+                             ) from None
     finally:
         model.run_eagerly = previous
         model.train_function = None  # the eager one built above
@@ -589,11 +616,13 @@ def fit_once(model: keras.Model, x, targets: dict, what: str, names: list[str] |
         if function is None or name not in targets or name not in predictions:
             continue
         try:
-            tf.function(lambda y_true, y_pred, f=function: f(y_true, y_pred))(
+            # without autograph, as model.fit calls a compiled loss (autograph would turn a Python `if`
+            # on a tensor into tf.cond here, while fit raises OperatorNotAllowedInGraphError on it)
+            tf.function(lambda y_true, y_pred, f=function: f(y_true, y_pred), autograph=False)(
                 tf.constant(np.asarray(targets[name], "float32")), tf.constant(predictions[name]))
         except Exception as error:
             raise AssertionError(f"{what}: the loss compiled for output '{name}' fails inside a tf.function, as "
                                  f"model.fit runs it without run_eagerly: {type(error).__name__}: "
-                                 f"{short(_plain(error), 200)}. Write a custom loss with keras.ops (or tf) "
+                                 f"{error_text(error, 200)}. Write a custom loss with keras.ops (or tf) "
                                  "operations, not numpy calls or a Python `if` on a tensor") from None
     return loss
