@@ -19,8 +19,11 @@ def transfer_layers(source_model, target_model, layer_names, freeze=True):
 
     Both models have layers with these names and the same weight shapes (for example a
     "user_embedding" layer of shape (num_users, embedding_dim) when both domains share their users),
-    while the rest may differ (another number of items, another head). The target model is compiled
-    and may already have been trained.
+    while the rest may differ (another number of items, another head, another order of layers). The
+    named layers may be of any kind (Embedding, Dense, BatchNormalization, ...): all of a layer's
+    weights are copied, the non-trainable ones too (a BatchNormalization's moving mean and variance).
+    Either model may be functional or subclassed. The target model is compiled and may already have
+    been trained, with some of these layers frozen.
 
     Args:
         source_model: a keras.Model trained on the source domain (left unchanged).
@@ -76,7 +79,8 @@ def fit_embedding_mapping(source_vectors, target_vectors, l2=1.0):
         l2: the ridge penalty (>= 0) on W; the intercept b is not penalised.
 
     Returns:
-        (weights, bias): numpy arrays of shapes (source_dim, target_dim) and (target_dim,).
+        (weights, bias): numpy float arrays of shapes (source_dim, target_dim) and (target_dim,).
+        The two inputs are left unchanged.
 
     TODO:
         1. Centre both matrices (subtract their column means).
