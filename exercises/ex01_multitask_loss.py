@@ -28,9 +28,11 @@ def masked_loss(loss_name, mask_value=MISSING_LABEL):
     Returns:
         A function `loss(y_true, y_pred)` taking two tensors (or numpy arrays) of the same shape,
         e.g. (batch, 1) or (batch,), and returning a scalar tensor: the mean of the element-wise loss
-        over the entries whose label is not `mask_value`, and 0.0 when every entry is masked. It
-        must be written with `keras.ops`, so that gradients flow through it, and a masked entry
-        must get a gradient of exactly 0 even when its prediction is exactly 0 or 1.
+        over the entries whose label is not `mask_value`, and 0.0 when every entry is masked (or
+        the batch is empty). It must be written with `keras.ops`, so that gradients flow through
+        it and it works inside model.fit, which traces it into a graph (no Python `if`, float()
+        or numpy on a tensor); a masked entry must get a gradient of exactly 0 even when its
+        prediction is exactly 0 or 1.
         Binary cross-entropy per entry is -(y log p + (1 - y) log(1 - p)) with p clipped to
         [1e-7, 1 - 1e-7]; squared error is (y - p) ** 2.
 
@@ -50,7 +52,8 @@ def masked_loss(loss_name, mask_value=MISSING_LABEL):
         2. Dividing by the batch size instead of the number of observed labels shrinks the loss of a
            sparse task in proportion to how sparse it is: a silent down-weighting.
         3. keras.ops.maximum(ops.sum(mask), 1.0) as the denominator makes an all-missing batch give 0
-           instead of 0 / 0 = NaN.
+           instead of 0 / 0 = NaN; an `if count == 0:` on a tensor works when called directly but
+           fails inside model.fit.
         4. Do not use `y_true > 0` as the mask: a click label of 0 is a real label (a non-click).
         5. Clip p with keras.ops.clip(p, 1e-7, 1 - 1e-7) before the log: log(0) = -inf, and
            0 * inf is NaN, even in a row you multiply by a zero mask.
@@ -95,8 +98,10 @@ def build_shared_bottom(input_dim, task_losses, task_weights=None, *, shared_uni
         task_losses: dict {task name: "binary_crossentropy" or "mean_squared_error"}; one output
             per task, named after it, in this order.
         task_weights: dict {task name: loss weight w_t >= 0}, or None for 1.0 on every task.
-        shared_units: sizes of the shared Dense layers (ReLU), used by every task.
-        tower_units: sizes of each task's own Dense layers (ReLU), on top of the shared bottom.
+        shared_units: sizes of the shared Dense layers (ReLU), used by every task, one layer per
+            entry in this order.
+        tower_units: sizes of each task's own Dense layers (ReLU), on top of the shared bottom, one
+            layer per entry in this order.
         mask_value: the label value that marks a missing label.
         learning_rate: Adam's learning rate.
 
@@ -105,9 +110,11 @@ def build_shared_bottom(input_dim, task_losses, task_weights=None, *, shared_uni
         masked_loss(task_losses[t], mask_value), and loss weights task_weights; each output
         (batch, 1) is a sigmoid probability (labels: 0/1 clicks, ratings scaled to [0, 1]).
         Every task's gradient must reach the shared layers, and each task must have variables of
-        its own (its tower and head). Add no weight regularizer or weight decay: with Adam even a
-        tiny L2 term moves the tower of a task whose loss weight is 0, and the checks verify that a
-        task with weight 0 (or with all labels missing) leaves its own tower untouched.
+        its own (its tower and head): the model's Dense layers are exactly the shared ones, each
+        task's tower and its Dense(1) head (Dropout or BatchNormalization may be added, no other
+        Dense layer). Add no weight regularizer or weight decay: with Adam even a tiny L2 term
+        moves the tower of a task whose loss weight is 0, and the checks verify that a task with
+        weight 0 (or with all labels missing) leaves its own tower untouched.
 
     TODO:
         1. One keras.Input of shape (input_dim,).

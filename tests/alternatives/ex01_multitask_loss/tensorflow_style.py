@@ -1,5 +1,5 @@
 """A correct answer in another style: tf ops and tf.keras, a Loss subclass, list outputs and list losses,
-Sequential towers of other sizes, tf.where masking."""
+Sequential towers, tf.where masking."""
 import tensorflow as tf
 
 MISSING_LABEL = -1.0
@@ -48,7 +48,7 @@ def build_shared_bottom(input_dim, task_losses, task_weights=None, *, shared_uni
     tasks = list(task_losses)
     heads = []
     for task in tasks:
-        tower = tf.keras.Sequential([tf.keras.layers.Dense(u * 2, activation="relu") for u in tower_units])
+        tower = tf.keras.Sequential([tf.keras.layers.Dense(u, activation="relu") for u in tower_units])
         heads.append(tf.keras.layers.Dense(1, activation="sigmoid", name=task)(tower(shared)))
     model = tf.keras.Model(features, heads)
     weights = task_weights or {}
