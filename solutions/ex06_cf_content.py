@@ -95,22 +95,26 @@ def build_hybrid_model(num_users, num_items, user_feature_dim, item_feature_dim,
         num_items: number of items; item ids are 0 .. num_items - 1.
         user_feature_dim: width of the user feature vector.
         item_feature_dim: width of the item feature vector.
-        embedding_dim: size of each ID embedding.
+        embedding_dim: size of each ID embedding (the width of the user and of the item table).
 
     Returns:
-        A compiled keras.Model called with a dict of four inputs (Interactions.model_inputs()):
+        A compiled keras.Model called with a dict of four inputs (Interactions.model_inputs()), read by
+        key (a dict's order carries no meaning):
             user_id (batch,) int, item_id (batch,) int,
             user_features (batch, user_feature_dim), item_features (batch, item_feature_dim);
         and two outputs named
             click: click probability in (0, 1), shape (batch, 1);
             rating: predicted rating scaled to [0, 1], shape (batch, 1) (sigmoid or linear head).
         Compiled with binary cross-entropy on click, mean squared error on rating (mean absolute
-        error or Huber are accepted too), and a positive loss weight for each.
+        error or Huber, of any delta, are accepted too), and a positive loss weight for each. Each
+        call makes a new model with its own optimizer (notebook 06 builds several).
         What the checks verify, following gradients from each output: every input changes both
-        outputs; the user and item ID embeddings are trainable and reached by both outputs; some
-        other trainable layer is reached by both outputs (the shared bottom); each output reaches
-        trainable weights that the other does not (its own tower); and the model learns a small
-        synthetic task.
+        outputs; the user and item ID embeddings are trainable, embedding_dim wide, and reached by
+        both outputs (two tables, or one table with the item ids offset by num_users); some other
+        trainable layer is reached by both outputs (the shared bottom); each output reaches
+        trainable weights that the other does not (its own tower); the model learns a small
+        synthetic task and takes one step of its own fit. A subclassed keras.Model is fine: its
+        call() returns the dict {"click": ..., "rating": ...}, which names the outputs.
 
     TODO:
         1. Make four named inputs: keras.Input(shape=(), dtype="int32", name="user_id"), the same for
@@ -176,9 +180,11 @@ def build_single_task_model(num_users, num_items, user_feature_dim, item_feature
     Returns:
         A compiled keras.Model with the same four dict inputs as build_hybrid_model and ONE output
         named `task`, shape (batch, 1): for "click" a probability in (0, 1) trained with binary
-        cross-entropy; for "rating" the rating scaled to [0, 1] trained with mean squared error
-        (mean absolute error or Huber accepted). Every input must change the output, and the user
-        and item ID embeddings must be trainable and reached by the output's gradient.
+        cross-entropy; for "rating" the rating scaled to [0, 1] (not stars) trained with mean
+        squared error (mean absolute error or Huber of any delta accepted). Every input must change
+        the output; the user and item ID embeddings must be trainable, embedding_dim wide and
+        reached by the output's gradient; each call makes a new model with its own optimizer, and
+        the model takes one step of its own fit.
 
     Raises:
         ValueError: if task is neither "click" nor "rating".
