@@ -232,6 +232,7 @@ def check_mmoe(impl) -> None:
     _check_input_width(impl)
     _check_sizes(impl, *LAYER_PROBES[1])
     _check_one_expert(impl)
+    _check_sum_over_experts(impl)
     _check_round_trip(impl)
 
 
@@ -280,6 +281,46 @@ def _check_sizes(impl, num_experts: int, expert_units: int, num_tasks: int, inpu
         raise AssertionError(f"{what}: task 0 and task 1 get the same output although their gate weights "
                              "differ, so the experts they mix are all alike. Likely cause: "
                              + _same_output_cause(layer, num_experts, expert_units, num_tasks, input_dim) + ".")
+
+
+EXPERT_BIAS = 0.7  # every expert made to output this constant (see _check_sum_over_experts)
+
+
+def _check_sum_over_experts(impl) -> None:
+    """Experts set to output one constant c (kernels 0, biases c): a gate-weighted SUM gives c for every
+    task, whatever the gates, since each task's weights sum to one; a mean over experts gives c / E.
+
+    The experts' variables are found by behaviour: trainable variables that the gates do not reach.
+    Without expert biases the magnitude cannot be pinned this way, and the check stands aside.
+    """
+    num_experts, expert_units, num_tasks, input_dim, batch = 3, 4, 2, 5, 12
+    what = _sizes(num_experts, expert_units, num_tasks)
+    x = _probe(batch, input_dim, seed=5)
+    layer = _make_layer(impl, num_experts, expert_units, num_tasks)
+    _run(impl, f"{what}(x of shape {x.shape})", "", layer, x)
+    direction = np.random.default_rng(2).normal(size=(batch, num_experts)).astype("float32")
+    with tf.GradientTape() as tape:
+        objective = sum(tf.reduce_sum(tf.convert_to_tensor(g) * direction) for g in layer.gate_weights(x))
+    variables = layer.trainable_variables
+    gradients = tape.gradient(objective, variables)
+    experts = [v for v, g in zip(variables, gradients) if g is None or not np.any(np.asarray(g))]
+    if not any(len(v.shape) == 1 for v in experts):
+        return
+    for variable in experts:
+        value = EXPERT_BIAS if len(variable.shape) == 1 else 0.0
+        variable.assign(np.full(tuple(variable.shape), value, dtype="float32"))
+    outputs = _task_list(layer(x), f"{what}(x)", num_tasks, expert_units, batch)
+    got = float(np.mean([np.mean(o) for o in outputs]))
+    if all(np.allclose(o, EXPERT_BIAS, atol=1e-5) for o in outputs):
+        return
+    cause = ""
+    if abs(got - EXPERT_BIAS / num_experts) < 1e-5:
+        cause = (f" The outputs are {EXPERT_BIAS} / {num_experts}: a MEAN over the experts where the "
+                 "gate-weighted SUM is asked for (ops.sum over the expert axis, not ops.mean).")
+    raise AssertionError(
+        f"{what}: with every expert made to output the constant {EXPERT_BIAS} (its kernels set to 0 and its "
+        f"biases to {EXPERT_BIAS}), each task's output must be {EXPERT_BIAS}, because a task's gate weights sum "
+        f"to one; got outputs averaging {got:.4g}.{cause or ' Each task output is sum over e of gate[:, e] * expert_e(x), with nothing after the mixture.'}")
 
 
 def _check_one_expert(impl) -> None:
