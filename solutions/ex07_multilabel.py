@@ -31,9 +31,10 @@ def build_model(user_dim, item_dim, num_labels):
         A compiled keras.Model called as model([user_features, item_features]) with
         user_features of shape (batch, user_dim) and item_features of shape (batch, item_dim), in that
         order. It has num_labels outputs named "label_output_0" ... "label_output_{num_labels-1}",
-        each of shape (batch, 1): the probability that label is true, independent of the others.
+        each of shape (batch, 1): the probability that label is true, independent of the others
+        (a subclassed keras.Model names its outputs by the keys of the dict its call() returns).
         Every output is compiled with binary cross-entropy; the optimizer is Adam (the article's
-        "adam"; a learning rate between 1e-3 and 1e-2).
+        "adam"; a learning rate between 1e-3 and 1e-2). model.fit must run with these settings.
 
     TODO:
         1. Two inputs: keras.Input(shape=(user_dim,)) and keras.Input(shape=(item_dim,)).
@@ -83,7 +84,8 @@ def build_vectorized_model(user_dim, item_dim, num_labels):
         A compiled keras.Model called as model([user_features, item_features]) (shapes (batch,
         user_dim) and (batch, item_dim), in that order) with one output named "labels" of shape
         (batch, num_labels): independent probabilities, one per label (a row may hold several values
-        near 1, or none). Compiled with binary cross-entropy and Adam (learning rate 1e-3 to 1e-2).
+        near 1, or none); a subclassed keras.Model returns {"labels": ...} from call(). Compiled with
+        binary cross-entropy and Adam (learning rate 1e-3 to 1e-2); model.fit must run with these settings.
 
     TODO:
         1. The same inputs, towers and shared layer as build_model.
@@ -166,7 +168,8 @@ def tune_thresholds(y_true, y_probability):
     separately, choose the threshold with the highest F1 = 2 TP / (2 TP + FP + FN) on these rows,
     searching every distinct probability of that label as a candidate (a fixed grid such as
     np.linspace(0, 1, 101) can miss the best cut). When several thresholds tie, any of them is fine.
-    A label with no positive row cannot be tuned: give it 0.5.
+    A label with no positive row cannot be tuned: give it 0.5 (so every label gets 0.5 when there are
+    no rows). A label positive on every row is tuned like any other.
 
     Args:
         y_true: numpy array (num_samples, num_labels) of 0/1 labels.

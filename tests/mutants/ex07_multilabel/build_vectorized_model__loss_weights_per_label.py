@@ -1,0 +1,18 @@
+"""Mistake: one loss weight per label for the single `labels` output: compile() accepts it, but
+model.fit fails (one output, one loss, so one weight at most; per-label weights belong in the loss,
+as weighted_binary_crossentropy does)."""
+import keras
+from keras import layers
+from solutions.ex07_multilabel import build_model, tune_thresholds, weighted_binary_crossentropy  # noqa: F401
+
+
+def build_vectorized_model(user_dim, item_dim, num_labels):
+    user_input = keras.Input(shape=(user_dim,))
+    item_input = keras.Input(shape=(item_dim,))
+    user_vector = layers.Dense(32, activation="relu")(layers.Dense(64, activation="relu")(user_input))
+    item_vector = layers.Dense(32, activation="relu")(layers.Dense(64, activation="relu")(item_input))
+    shared = layers.Dense(64, activation="relu")(layers.Concatenate()([user_vector, item_vector]))
+    labels = layers.Dense(num_labels, activation="sigmoid", name="labels")(shared)
+    model = keras.Model([user_input, item_input], labels)
+    model.compile(optimizer="adam", loss="binary_crossentropy", loss_weights=[1.0] * num_labels)
+    return model

@@ -1,0 +1,18 @@
+"""Mistake: the sum over labels divided by 3, the number of labels of the notebook, instead of the
+mean over the last axis: right for 3 labels only."""
+import numpy as np
+from keras import ops
+from solutions.ex07_multilabel import build_model, build_vectorized_model, tune_thresholds  # noqa: F401
+
+
+def weighted_binary_crossentropy(positive_weights):
+    weights = np.asarray(positive_weights, dtype="float32")
+
+    def loss(y_true, y_pred):
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.cast(y_true, y_pred.dtype)
+        p = ops.clip(y_pred, 1e-7, 1.0 - 1e-7)
+        terms = -(weights * y_true * ops.log(p) + (1.0 - y_true) * ops.log(1.0 - p))
+        return ops.sum(terms, axis=-1) / 3.0
+
+    return loss
