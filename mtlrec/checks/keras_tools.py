@@ -376,14 +376,6 @@ def compiled_loss_weights(model: keras.Model, what: str, names: list[str] | None
     return {name: float(1.0 if w is None else w) for name, w in weights.items()}
 
 
-def assert_losses(model: keras.Model, expected: dict[str, str], what: str) -> None:
-    """Each named output must be compiled with the expected kind of loss."""
-    kinds = compiled_losses(model, what)
-    for name, kind in expected.items():
-        if kinds.get(name) != kind:
-            raise AssertionError(f"{what}: output '{name}' is compiled with {kinds.get(name)}; expected {kind}"
-                                 + _loss_advice(kind, kinds.get(name)))
-
 
 def _loss_advice(expected: str, got: str | None) -> str:
     if expected == "binary_crossentropy" and got == "mean_squared_error":
