@@ -32,7 +32,6 @@ import importlib
 import importlib.util
 import io
 import os
-import pkgutil
 import signal
 import sys
 import threading
@@ -74,12 +73,9 @@ class PartTimeout(BaseException):
 
 # ------------------------------------------------------------------------------ the exercises
 def exercise_names() -> list[str]:
-    """All exercises that have a checks module, in course order."""
-    import mtlrec.checks
-
-    return sorted(
-        info.name for info in pkgutil.iter_modules(mtlrec.checks.__path__) if info.name[:2] == "ex"
-    )
+    """All exercises that have a checks module, in course order (read from the folder: importing
+    mtlrec.checks would import numpy, which the grading parent does not need)."""
+    return sorted(path.stem for path in (Path(__file__).parent / "checks").glob("ex*.py"))
 
 
 def checks_module(exercise: str):
