@@ -84,10 +84,13 @@ def check_scale_ratings(impl) -> None:
                                  f"[1, 5], so it must give an empty float array of shape {shape}.{cause}") from None
         as_array(answer, what, shape=shape, dtype_kind="f")
 
-    bad_batches = ([0, 3], [3, 6], [0.5], [3, 5.25, 4], [2, 0.99, 3], [[3, 4], [6, 2]])
+    bad_batches = ([0, 3], [3, 6], [0.5], [3, 5.25, 4], [2, 0.99, 3], [[3, 4], [6, 2]],
+                   np.array([3.0, 5.5, 2.0], dtype=np.float32), np.array([[2, 0], [4, 5]]))  # numpy input too
     for bad in bad_batches:
-        expect_value_error(impl.scale_ratings, (bad,), f"scale_ratings({bad})",
-                           "ratings outside [1, 5] must be rejected, not silently scaled (or rounded into range)")
+        shown = bad if isinstance(bad, list) else f"np.array({bad.tolist()}, dtype={bad.dtype})"
+        expect_value_error(impl.scale_ratings, (bad,), f"scale_ratings({shown})",
+                           "ratings outside [1, 5] must be rejected, not silently scaled (or rounded into range), "
+                           "whether they come as a list or a numpy array")
 
 
 def _hot(impl, genre_lists, num_genres, shape) -> np.ndarray:

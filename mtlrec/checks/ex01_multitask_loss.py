@@ -499,6 +499,14 @@ def _assert_structure(model, x, what, task_losses, input_dim, shared_units, towe
     return shared, own
 
 
+def _sorted_key_pairing(labels, predicted, task_losses, weights, mask_value) -> float:
+    """The loss when lists in the order of task_losses are paired with the outputs' sorted names."""
+    tasks, names = list(task_losses), sorted(task_losses)
+    losses = {name: task_losses[task] for name, task in zip(names, tasks)}
+    paired = None if weights is None else {name: weights[task] for name, task in zip(names, tasks)}
+    return _numpy_multitask(labels, predicted, losses, paired, mask_value)
+
+
 def _assert_compiled_loss(model, what, labels: dict, task_losses, weights, mask_value, x) -> None:
     """model.compute_loss on probe rows equals the weighted masked sum of the model's own predictions."""
     y_pred = model(x, training=False)
@@ -524,7 +532,11 @@ def _assert_compiled_loss(model, what, labels: dict, task_losses, weights, mask_
             task_losses[t], labels[t], predicted[t]).mean()) for t in task_losses)):
         cause = (" Likely cause: the compiled losses do not skip missing labels; compile with "
                  "loss={task: masked_loss(name, mask_value)}.")
-    elif got > expected:
+    elif _close(got, _sorted_key_pairing(labels, predicted, task_losses, weights, mask_value)):
+        cause = (" Likely cause: loss= or loss_weights= is a list while the outputs are a dict: Keras pairs a "
+                 "list with dict outputs in sorted key order, not in the order of task_losses; pass dicts "
+                 "keyed by task name.")
+    elif got > expected and model.losses:
         cause = " Likely cause: a regularization loss is added (the docstring asks for none)."
     raise AssertionError(
         f"{what}: on {len(x)} probe rows with missing labels ({mask_value:g}) the compiled loss (model.compute_loss) "
