@@ -100,6 +100,24 @@ def task_weights(size: int, **weights: float | np.ndarray) -> dict[str, np.ndarr
     return {task: np.broadcast_to(np.asarray(value, dtype=np.float32), (size,)).copy() for task, value in weights.items()}
 
 
+def constant_prediction_losses(data: Interactions, tasks=("click", "rating")) -> dict[str, float]:
+    """{task: the loss of predicting the task's mean label on `data`}, the scale normalised loss weights divide by.
+
+    click: binary cross-entropy of the click rate p, -p log p - (1 - p) log(1 - p) (about 0.69 at p = 0.5);
+    rating: variance of rating_scaled, the squared error of its mean (about 0.08 here). At equal loss
+    weights the click term is then about ten times the rating term; weights {task: 1 / loss} start both
+    near 1 (notebooks 02 and 05).
+    """
+    losses = {}
+    for task in tasks:
+        if task == "click":
+            rate = float(np.clip(np.mean(data.click), 1e-7, 1 - 1e-7))
+            losses[task] = -rate * np.log(rate) - (1 - rate) * np.log(1 - rate)
+        else:
+            losses[task] = float(np.var(data.rating_scaled))
+    return losses
+
+
 def fit(model: keras.Model, train: Interactions, *, epochs: int = 5, batch_size: int = 256,
         seed: int = 0, tasks=None, validation: Interactions | None = None):
     """Seeded, silent training on an Interactions table; returns the History."""

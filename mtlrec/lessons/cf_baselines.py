@@ -1,6 +1,6 @@
 """Classic collaborative filtering baselines (notebook 05, exercise ex05_matrix_factorization):
-item-based k-nearest neighbours, and a wrapper that lets a learner's matrix factorization train
-under `mtlrec.training.Retrainer`.
+the mean rating, item-based k-nearest neighbours, and the helpers that train a learner's matrix
+factorization under `mtlrec.training.Retrainer`, stopped on validation data.
 """
 
 from __future__ import annotations
@@ -10,17 +10,27 @@ import numpy as np
 import mtlrec  # noqa: F401  (silences TensorFlow before it is imported)
 import keras
 
+from mtlrec import metrics
 from mtlrec.data import Interactions
+from mtlrec.lessons.cross_domain import id_inputs  # the ID-only models' inputs, defined once
+from mtlrec.training import predict_outputs
+
+
+def mean_rating_predict(train: Interactions, query: Interactions) -> np.ndarray:
+    """(len(query),) the training mean rating for every query: the floor any rating model must beat."""
+    return np.full(len(query), float(train.rating.mean()))
 
 
 def item_knn_predict(train: Interactions, query: Interactions, *, k: int = 20, shrinkage: float = 10.0) -> np.ndarray:
-    """Item-based k-nearest-neighbour ratings (Sarwar et al., 2001), the classic CF of notebook 05.
+    """Item-based k-nearest-neighbour ratings, the classic CF of notebook 05.
 
     Similarity of items i, j: cosine of their rating columns after removing each user's mean
-    (adjusted cosine), shrunk by n_ij / (n_ij + shrinkage) where n_ij users rated both. A query
-    (u, i) predicts mean_u + sum_j s_ij (r_uj - mean_u) / sum_j |s_ij| over the k items j most
-    similar to i among those u rated (positive similarities only); with no such neighbour (a
-    cold-start item, say) it falls back to the user's mean. Returns (len(query),) stars.
+    (the adjusted cosine of Sarwar et al., 2001), shrunk by n_ij / (n_ij + shrinkage) where n_ij
+    users rated both (the shrinkage of Koren, 2008). A query (u, i) predicts
+    mean_u + sum_j s_ij (r_uj - mean_u) / sum_j |s_ij| over the k items j most similar to i among
+    those u rated (positive similarities only; a mean-centred form of Sarwar et al.'s weighted sum);
+    with no such neighbour (a cold-start item, say) it falls back to the user's mean. Returns
+    (len(query),) stars.
     """
     num_users, num_items = train.num_users, train.num_items
     rated = np.zeros((num_users, num_items), dtype=bool)
@@ -62,3 +72,16 @@ def with_named_output(model: keras.Model, name: str = "rating") -> keras.Model:
     optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
     wrapped.compile(optimizer=optimizer, loss={name: "mean_squared_error"})
     return wrapped
+
+
+def rating_rmse(model: keras.Model, data: Interactions) -> float:
+    """RMSE in stars of an ID-only model's `rating` output (as with_named_output names it) on `data`."""
+    return metrics.rmse(data.rating, predict_outputs(model, id_inputs(data))["rating"].reshape(-1))
+
+
+def fit_rating_model(trainer, seed: int, train: Interactions, validation: Interactions, *, batch_size: int,
+                     max_epochs: int, patience: int) -> keras.Model:
+    """trainer.fit of an ID-only rating model (stars), stopped on the validation squared error (notebook 05)."""
+    return trainer.fit(seed, id_inputs(train), {"rating": train.rating.reshape(-1, 1)}, epochs=max_epochs,
+                       batch_size=batch_size, validation=(id_inputs(validation), {"rating": validation.rating.reshape(-1, 1)}),
+                       patience=patience)

@@ -1,5 +1,6 @@
 """Cross-domain recommendation (notebook 02, exercise ex02_transfer): transfer user vectors between
-two matrix-factorization click models that share their users.
+two matrix-factorization click models that share their users, and map vectors to users a domain has
+never seen (EMCDR).
 
 The models are small on purpose: every comparison runs over several seeds within the notebook's
 minute, trained with `mtlrec.training.Retrainer`.
@@ -64,3 +65,42 @@ def split_users(data: Interactions, cold_fraction: float, seed: int):
     cold_users = np.sort(rng.choice(data.num_users, int(round(cold_fraction * data.num_users)), replace=False))
     is_cold = np.isin(data.user_id, cold_users)
     return data.subset(~is_cold), data.subset(is_cold), cold_users
+
+
+def transferred_weights(transfer_layers, source_model: keras.Model, build_target, seed: int, *, freeze: bool,
+                        layer_names=("user_embedding",)) -> list[np.ndarray]:
+    """A target model's initial weights after `transfer_layers` copied the source's layers into it (notebook 02).
+
+    transfer_layers: ex02_transfer.transfer_layers (the learner's or the reference). The target is
+    `build_target()` under `seed`; the returned weights go to `Retrainer.fit(initial_weights=...)` of a
+    trainer whose model has the same layers frozen (or not), so each seed's run starts as a model built
+    and transferred by hand would.
+    """
+    keras.utils.set_random_seed(int(seed))
+    target = build_target()
+    transfer_layers(source_model, target, list(layer_names), freeze=freeze)
+    return target.get_weights()
+
+
+def user_vectors(model: keras.Model) -> np.ndarray:
+    """(num_users, embedding_dim): the model's `user_embedding` table (a copy)."""
+    return np.array(model.get_layer("user_embedding").get_weights()[0])
+
+
+def map_cold_users(model: keras.Model, source_vectors: np.ndarray, fit_mapping, warm_users, cold_users,
+                   l2: float = 1.0) -> keras.Model:
+    """EMCDR for users without target history (notebook 02): cold users get s_u W + b, in place.
+
+    (W, b) = fit_mapping(source vectors, the model's user vectors) over the warm users (fit_mapping:
+    ex02_transfer.fit_embedding_mapping); the warm users' vectors are left as they are. Returns model.
+    """
+    vectors = user_vectors(model)
+    weights, bias = fit_mapping(source_vectors[warm_users], vectors[warm_users], l2)
+    vectors[cold_users] = source_vectors[cold_users] @ weights + bias
+    model.get_layer("user_embedding").set_weights([vectors])
+    return model
+
+
+def mean_vector_length(vectors: np.ndarray, users) -> float:
+    """Mean Euclidean length of the rows `users` of a user-vector table (notebook 02's fine-tuning diagnosis)."""
+    return float(np.linalg.norm(np.asarray(vectors)[users], axis=1).mean())
