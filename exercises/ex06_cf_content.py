@@ -21,8 +21,8 @@ from keras import layers
 def build_model(user_dim, item_dim):
     """The article's content-only two-task model, made to run (notebook 06, "the article's code").
 
-    Two small Dense towers read the user's and the item's feature vectors, their outputs are
-    concatenated and passed through a shared Dense layer, and two heads sit on top:
+    The article gives the user's and the item's feature vectors one Dense(64, activation='relu')
+    layer each, concatenates the two, and puts two heads directly on the concatenation:
     `class_output`, the click probability, and `reg_output`, the rating scaled to [0, 1]
     ((rating - 1) / 4, see ex00's scale_ratings). The article uses a sigmoid on the rating head
     too, which is why the ratings must be scaled; a linear rating head is also accepted, since the
@@ -44,8 +44,9 @@ def build_model(user_dim, item_dim):
 
     TODO:
         1. Make the two inputs with keras.Input(shape=(user_dim,)) and keras.Input(shape=(item_dim,)).
-        2. Give each input its own Dense tower (the article: 64 then 32 units, ReLU).
-        3. Concatenate the two towers and add a shared Dense layer (the article: 64 units, ReLU).
+        2. Give each input its own Dense tower (the article: one Dense layer of 64 units, ReLU).
+        3. Concatenate the two towers and add a shared Dense layer (the article has none: its heads read
+           the concatenation, so each logit is a user term plus an item term; notebook 06 shows the cost).
         4. Add the heads: Dense(1, activation="sigmoid", name="class_output") and
            Dense(1, activation="sigmoid", name="reg_output").
         5. Build keras.Model(inputs=[user input, item input], outputs=[the two heads]).
