@@ -89,7 +89,9 @@ def build_hybrid_model(num_users, num_items, user_feature_dim, item_feature_dim,
     has rated yet. Both tasks share the bottom layers (so each task's data trains the shared
     representation: the transfer), then each task has its own tower: task-specific layers ending
     in its output layer, trained by that task's loss only (the minimum tower is the output layer
-    itself; a small Dense layer before it is usual).
+    itself; a small Dense layer before it is usual). A layer that feeds both outputs is trained by
+    both losses, so it belongs to the shared bottom whatever its name: a "click tower" layer that
+    also feeds the rating tower is a shared layer, and the click tower is then the click head alone.
 
     Args:
         num_users: number of users; user ids are 0 .. num_users - 1.
