@@ -55,7 +55,10 @@ def transfer_layers(source_model, target_model, layer_names, freeze=True):
         4. Do not pass the old optimizer object to compile(): it knows only the variables it was built
            with, and fit() fails once a layer thaws. target_model.compile_from_config(
            target_model.get_compile_config()) makes a fresh optimizer with the same class and settings
-           and keeps the losses and loss weights.
+           and keeps the losses and loss weights, for losses Keras can rebuild from a config (built-in
+           names, registered Loss classes). A closure loss such as ex01's masked_loss cannot be rebuilt:
+           then compile(optimizer=type(old).from_config(old.get_config()), loss=target_model.loss,
+           loss_weights=...) with the old optimizer's class and settings.
     """
     for name in layer_names:
         source_layer = source_model.get_layer(name)
