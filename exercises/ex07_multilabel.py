@@ -37,17 +37,22 @@ def build_model(user_dim, item_dim, num_labels):
 
     TODO:
         1. Two inputs: keras.Input(shape=(user_dim,)) and keras.Input(shape=(item_dim,)).
-        2. A user tower and an item tower (the article: Dense 64 -> Dense 32, relu), concatenated,
-           then a shared Dense layer (the article: 64, relu). This is the part all labels share.
+        2. A user tower and an item tower (e.g. Dense 64 -> Dense 32, relu), concatenated, then a
+           shared Dense layer (e.g. 64, relu). This is the part all labels share. (The article has one
+           Dense(64, relu) per input, named user_embedding / item_embedding although no embedding is
+           involved, and puts the heads directly on the concatenation; that works too.)
         3. One Dense(1, activation="sigmoid", name=f"label_output_{i}") head per label on top of
            the shared layer.
         4. keras.Model([user_input, item_input], heads) and compile with optimizer "adam" and binary
            cross-entropy for every head. Build the loss mapping in code for any num_labels: the
-           article's hand-typed dict ('label_output_1': ..., ...) never ends.
+           article's hand-typed dict {'label_output_0': ..., 'label_output_1': ..., ...} ends in a
+           literal `...` (a SyntaxError) and would cover two heads only.
 
     Hints:
-        1. The article's code runs once you delete the unused Conv2D/MaxPooling2D imports and finish the
-           loss dict; wrap it in this function with user_dim, item_dim and num_labels as arguments.
+        1. The article's model code works once its loss dict is built from num_labels (its `...` is a
+           SyntaxError) and user_dim, item_dim and num_labels are this function's arguments. Its unused
+           Conv2D/MaxPooling2D imports stop nothing from running (delete them for clarity). Its fit call
+           would still fail: a model with num_labels outputs needs one target per head, not one matrix.
         2. A dict comprehension builds the losses for any number of heads:
            {f"label_output_{i}": "binary_crossentropy" for i in range(num_labels)}.
         3. Sigmoid, not softmax: a softmax over a single unit always outputs 1, and a softmax across
