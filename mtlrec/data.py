@@ -107,6 +107,12 @@ class Interactions:
         """Share of the user x item matrix that is observed."""
         return len(self) / (self.num_users * self.num_items)
 
+    @property
+    def genre_engagement(self) -> np.ndarray:
+        """(n, num_genres) float32 multi-label targets: 1 where the interaction is a click on an item of
+        that genre (the multi-label task of notebooks 02 and 07 and of ex07's checks)."""
+        return (self.click[:, None] * self.item_genres[self.item_id]).astype(np.float32)
+
     def subset(self, rows) -> "Interactions":
         """The interactions at `rows` (indices, a boolean mask or a slice); side tables are shared."""
         rows = rows if isinstance(rows, slice) else np.asarray(rows)

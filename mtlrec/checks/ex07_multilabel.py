@@ -194,7 +194,7 @@ def _assert_losses(model, what: str, inputs, outputs: dict[str, np.ndarray]) -> 
 
 def _genre_engagement():
     """(train inputs, train labels, test inputs, test labels) of the genre-engagement task: label g of an
-    interaction = a click on an item of genre g (as mtlrec.lessons.multilabel.make_genre_engagement)."""
+    interaction = a click on an item of genre g (Interactions.genre_engagement, as in notebooks 02 and 07)."""
     from mtlrec.data import make_interactions
 
     settings = dict(QUALITY_DATA)
@@ -202,7 +202,7 @@ def _genre_engagement():
     data = make_interactions(settings.pop("num_users"), settings.pop("num_items"), settings.pop("num_interactions"),
                              user_feature_dim=USER_DIM, item_feature_dim=ITEM_DIM, cold_item_fraction=0.0,
                              **settings)
-    labels = (data.click[:, None] * data.item_genres[data.item_id]).astype(np.float32)
+    labels = data.genre_engagement
     inputs = [data.user_features[data.user_id], data.item_features[data.item_id]]
     draw = np.random.default_rng(QUALITY_DATA["seed"] + 7919).random(len(labels))
     test, train = draw < test_fraction, draw >= test_fraction + validation_fraction

@@ -30,7 +30,6 @@ from mtlrec.data import Interactions, make_interactions
 
 __all__ = [
     "MultiLabelSet",
-    "genre_engagement_labels",
     "make_genre_engagement",
     "head_names",
     "head_targets",
@@ -78,16 +77,11 @@ class MultiLabelSet:
         return int(self.labels.shape[1])
 
 
-def genre_engagement_labels(data: Interactions) -> np.ndarray:
-    """(n, num_genres) float32: 1 where the interaction is a click on an item of that genre."""
-    return (data.click[:, None] * data.item_genres[data.item_id]).astype(np.float32)
-
-
 def _rows(data: Interactions) -> MultiLabelSet:
     return MultiLabelSet(
         user_features=data.user_features[data.user_id],
         item_features=data.item_features[data.item_id],
-        labels=genre_engagement_labels(data),
+        labels=data.genre_engagement,
         item_genres=data.item_genres[data.item_id],
         click=data.click,
         click_probability=data.click_probability,
