@@ -1,4 +1,4 @@
-"""Model builders and training helpers the notebooks compare (notebooks 01-06).
+"""Model builders and their targets and metrics, shared by the lessons (notebooks 01-06); training is mtlrec.training.
 
 `build_recommender` covers the family the lessons compare on one data set: content-only (the
 article's model), ID-only (matrix-factorization-like), the hybrid (IDs + content), single-task or
@@ -20,11 +20,6 @@ from mtlrec.data import Interactions
 TASK_LOSSES = {"click": "binary_crossentropy", "rating": "mean_squared_error"}
 MISSING_LABEL = -1.0  # "no label for this task on this row" (ex01_multitask_loss, ex03_label_budget)
 
-
-def set_seed(seed: int) -> None:
-    """Seed Python, numpy and the backend, and start from a clean Keras session."""
-    keras.utils.clear_session()
-    keras.utils.set_random_seed(int(seed))
 
 
 def build_recommender(
@@ -117,15 +112,6 @@ def constant_prediction_losses(data: Interactions, tasks=("click", "rating")) ->
             losses[task] = float(np.var(data.rating_scaled))
     return losses
 
-
-def fit(model: keras.Model, train: Interactions, *, epochs: int = 5, batch_size: int = 256,
-        seed: int = 0, tasks=None, validation: Interactions | None = None):
-    """Seeded, silent training on an Interactions table; returns the History."""
-    tasks = tasks or list(model.output_names)
-    keras.utils.set_random_seed(seed)
-    validation_data = None if validation is None else (validation.model_inputs(), task_targets(validation, tasks))
-    return model.fit(train.model_inputs(), task_targets(train, tasks), epochs=epochs,
-                     batch_size=batch_size, verbose=0, shuffle=True, validation_data=validation_data)
 
 
 def predict_tasks(model: keras.Model, data: Interactions) -> dict[str, np.ndarray]:
