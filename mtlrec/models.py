@@ -1,4 +1,6 @@
-"""Model builders and their targets and metrics, shared by the lessons (notebooks 01-06); training is mtlrec.training.
+"""Model builders, their targets and metrics, shared by the lessons (notebooks 01-06).
+
+Training lives in mtlrec.training (one loop); comparisons in mtlrec.experiments.
 
 `build_recommender` covers the family the lessons compare on one data set: content-only (the
 article's model), ID-only (matrix-factorization-like), the hybrid (IDs + content), single-task or
