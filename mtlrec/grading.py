@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -354,27 +355,59 @@ class _Worker:
         return f"the grading process {how} while {doing}{cause}{last}"
 
 
-_worker: _Worker | None = None
+_local = threading.local()  # each thread grades with its own worker process (see `executor`)
+_all_workers: list[_Worker] = []
+_registry_lock = threading.Lock()
 
 
 def _current_worker() -> _Worker:
-    global _worker
-    if _worker is None or not _worker.alive():
-        _worker = _Worker()
-    return _worker
+    worker = getattr(_local, "worker", None)
+    if worker is None or not worker.alive():
+        worker = _local.worker = _Worker()
+        with _registry_lock:
+            _all_workers.append(worker)
+    return worker
+
+
+def _end(worker: _Worker) -> None:
+    with contextlib.suppress(OSError):
+        worker.process.stdin.close()  # the worker's loop ends at end of input
+    with contextlib.suppress(Exception):
+        worker.process.wait(5)
+    worker.stop()
+
+
+def stop_worker() -> None:
+    """End this thread's worker process (the next grade starts a fresh one)."""
+    worker = getattr(_local, "worker", None)
+    if worker is not None:
+        _end(worker)
+        _local.worker = None
 
 
 @atexit.register
-def stop_worker() -> None:
-    """End the worker process (at exit, or to start the next grade afresh)."""
-    global _worker
-    if _worker is not None:
-        with contextlib.suppress(OSError):
-            _worker.process.stdin.close()  # the worker's loop ends at end of input
-        with contextlib.suppress(Exception):
-            _worker.process.wait(5)
-        _worker.stop()
-        _worker = None
+def stop_all_workers() -> None:
+    """End every worker process of every thread (at exit, or when a pool of graders is done)."""
+    with _registry_lock:
+        workers, _all_workers[:] = list(_all_workers), []
+    for worker in workers:
+        _end(worker)
+    _local.worker = None
+
+
+def default_workers() -> int:
+    """How many parts to grade at once: $MTLREC_WORKERS, else one per CPU core, at most 4 (each
+    worker holds its own TensorFlow, about 0.5 GB)."""
+    chosen = os.environ.get("MTLREC_WORKERS", "").strip()
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def executor(workers: int | None = None) -> ThreadPoolExecutor:
+    """A thread pool for grading in parallel: grade_file and grade_exercise called in one of its
+    threads use that thread's own worker process. Call stop_all_workers() when done."""
+    return ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="grader")
 
 
 def _grade_in_worker(exercise: str, part: str, path: Path, timeout: float | None,
@@ -394,6 +427,17 @@ def _grade_in_worker(exercise: str, part: str, path: Path, timeout: float | None
     return result, "while importing" in death
 
 
+def warm_up(exercises) -> bool:
+    """Make sure this thread has a live worker that has imported the checks of `exercises` (TensorFlow
+    with them), so that the next grade pays no import; True when a new worker had to be started."""
+    current = getattr(_local, "worker", None)
+    started = current is None or not current.alive()
+    answer, death = _current_worker().request({"warm": list(exercises)}, WORKER_START_TIMEOUT)
+    if answer is None:
+        raise RuntimeError(death)
+    return started
+
+
 def grade_file(exercise: str, part: str, path, *, timeout: float | None = None, fresh: bool = False) -> Result:
     """Grade one part as implemented in the file at `path`, in a worker process."""
     path = Path(path).resolve()
@@ -403,10 +447,12 @@ def grade_file(exercise: str, part: str, path, *, timeout: float | None = None, 
 
 
 def grade_exercise(exercise: str, impl_dir=EXERCISES, *, only: list[str] | None = None,
-                   fresh: bool = False) -> list[Result]:
+                   fresh: bool = False, time_left=None) -> list[Result]:
     """Grade every part (or those in `only`) of `exercise` as found in `impl_dir`, in a worker process.
 
     A worker that dies while importing the file fails every remaining part with the same message.
+    time_left: a function returning the seconds left of a budget shared by several calls (class
+    grading gives each learner one); a part gets at most that long, and none is started once it is spent.
     """
     names = parts(exercise) if only is None else only
     path = module_path(exercise, impl_dir)
@@ -414,7 +460,15 @@ def grade_exercise(exercise: str, impl_dir=EXERCISES, *, only: list[str] | None 
         return [Result(exercise, p, NOT_ATTEMPTED, f"no file {path.name} in {Path(impl_dir)}") for p in names]
     results: list[Result] = []
     for index, part in enumerate(names):
-        result, died_importing = _grade_in_worker(exercise, part, path, None, fresh and index == 0)
+        timeout = None
+        if time_left is not None:
+            left = time_left()
+            if left <= 0:
+                results += [Result(exercise, p, FAILED, "not graded: the time limit for this folder was used up "
+                                   "by the parts graded before it") for p in names[index:]]
+                break
+            timeout = min(part_timeout(exercise, part), left)
+        result, died_importing = _grade_in_worker(exercise, part, path, timeout, fresh and index == 0)
         results.append(result)
         if died_importing:
             results += [Result(exercise, p, FAILED, result.message) for p in names[index + 1:]]

@@ -2,18 +2,25 @@
 
 Each tests/test_exNN_topic.py holds one line, `globals().update(exercise_tests("exNN_topic"))`,
 which makes four parametrized tests:
-- test_reference_solution[part]: solutions/ must pass every check;
 - test_your_exercise[part]: the learner's file (exercises/ or --impl DIR): passed, failed with the
   check's message, or skipped as not attempted;
+- test_reference_solution[part]: solutions/ must pass every check. In a learner's run it is checked
+  where the learner's part does not pass yet (so a failure is theirs, not the install's) and skipped
+  where theirs passes the same checks; with --proofs it is always checked;
 - test_mutant_is_rejected[file]: tests/mutants/exNN_topic/<part>__<mistake>.py must fail <part>;
 - test_alternative_is_accepted[file]: tests/alternatives/exNN_topic/*.py must pass every part.
 The last two are the proofs that the checks tell right from wrong: they run with `pytest --proofs`
-(CI does), and are skipped otherwise so that a learner's `pytest` stays quick.
-Every file is graded by mtlrec.grading in a worker process: this process never imports it.
+(CI does). So do the course's own tests (tests/test_grading.py, test_data.py, ...). A learner's plain
+`pytest` deselects all of them and stays quick: it grades their parts and checks the reference.
+Every file is graded by mtlrec.grading in a worker process: this process never imports it. Once the
+tests are collected, everything they need is handed to a pool of workers (one per core, see
+grading.default_workers) and each test waits for its own result, so grading runs in parallel while
+pytest reports in order.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -22,6 +29,7 @@ from mtlrec import grading
 
 TESTS = grading.ROOT / "tests"
 _your_results: list[grading.Result] = []
+_pending: dict[tuple, Future] = {}  # (kind, exercise, part or file) -> the grading's future
 
 
 def pytest_addoption(parser):
@@ -55,7 +63,10 @@ def exercise_tests(exercise: str) -> dict:
 
     @pytest.mark.parametrize("part", names)
     def test_reference_solution(part):
-        (result,) = grading.grade_exercise(exercise, grading.SOLUTIONS, only=[part])
+        result = _result(("reference", exercise, part),
+                         lambda: grading.grade_exercise(exercise, grading.SOLUTIONS, only=[part])[0])
+        if result is None:
+            pytest.skip(f"your {exercise}.{part} passes the same checks (`pytest --proofs` checks the reference too)")
         if result.status != grading.PASSED:
             pytest.fail(f"the reference solution {exercise}.{part} is {result.status}: {result.message}",
                         pytrace=False)
@@ -63,7 +74,7 @@ def exercise_tests(exercise: str) -> dict:
     @pytest.mark.parametrize("part", names)
     def test_your_exercise(part, request):
         impl = _impl_dir(request.config)
-        (result,) = grading.grade_exercise(exercise, impl, only=[part])
+        result = _result(("yours", exercise, part), lambda: grading.grade_exercise(exercise, impl, only=[part])[0])
         _your_results.append(result)
         if result.status == grading.NOT_ATTEMPTED:
             pytest.skip(f"not attempted: {impl.name}/{exercise}.py::{part} ({result.message})")
@@ -75,14 +86,15 @@ def exercise_tests(exercise: str) -> dict:
         _proofs_only(request)
         part = mutant.stem.split("__")[0]
         assert part in names, f"mutant {mutant.name} must be named <part>__<mistake>.py, parts: {names}"
-        result = grading.grade_file(exercise, part, mutant)
+        result = _result(("mutant", exercise, mutant), lambda: grading.grade_file(exercise, part, mutant))
         assert result.status == grading.FAILED, (
             f"the checks of {exercise}.{part} did not reject the mutant {mutant.name} ({result.status})")
 
     @pytest.mark.parametrize("alternative", alternatives, ids=[a.stem for a in alternatives])
     def test_alternative_is_accepted(alternative, request):
         _proofs_only(request)
-        results = [grading.grade_file(exercise, p, alternative) for p in names]
+        results = _result(("alternative", exercise, alternative),
+                          lambda: [grading.grade_file(exercise, p, alternative) for p in names])
         rejected = [f"{r.part}: {r.status}: {r.message}" for r in results if r.status != grading.PASSED]
         assert not rejected, f"the correct alternative {alternative.name} was not accepted:\n" + "\n".join(rejected)
 
@@ -104,12 +116,90 @@ def exercise_tests(exercise: str) -> dict:
     return tests
 
 
+def _result(key: tuple, grade_now):
+    """The result prefetched for `key` by the pool, or grade_now() when nothing was prefetched."""
+    future = _pending.pop(key, None)
+    return future.result() if future is not None else grade_now()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Without --proofs keep only what a learner needs: their parts and the reference's."""
+    if config.getoption("--proofs"):
+        return
+    keep, drop = [], []
+    for item in items:
+        learner_test = item.get_closest_marker("exercise") is not None and getattr(item, "originalname", "") in (
+            "test_your_exercise", "test_reference_solution")
+        (keep if learner_test else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_collection_finish(session):
+    """Hand every grading the collected tests need to a pool of workers, in test order."""
+    config, wanted = session.config, {}
+    proofs = config.getoption("--proofs")
+    for item in session.items:
+        marker = item.get_closest_marker("exercise")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if marker is None or not params:
+            continue
+        kind = item.originalname.split("_")[1]  # your, reference, mutant, alternative
+        if kind in ("mutant", "alternative") and not proofs:
+            continue
+        wanted.setdefault(marker.args[0], {}).setdefault(kind, []).append(next(iter(params.values())))
+    if not wanted:
+        return
+    pool = grading.executor()
+    impl = _impl_dir(config)
+    for exercise, kinds in wanted.items():
+        _prefetch_exercise(pool, exercise, impl, kinds.get("your", []), kinds.get("reference", []), proofs)
+    for exercise, kinds in wanted.items():
+        for mutant in kinds.get("mutant", []):
+            part = mutant.stem.split("__")[0]
+            _pending["mutant", exercise, mutant] = pool.submit(grading.grade_file, exercise, part, mutant)
+        for alternative in kinds.get("alternative", []):
+            _pending["alternative", exercise, alternative] = pool.submit(
+                lambda e=exercise, a=alternative: [grading.grade_file(e, p, a) for p in grading.parts(e)])
+    config.add_cleanup(lambda: (pool.shutdown(wait=True, cancel_futures=True), grading.stop_all_workers()))
+
+
+def _prefetch_exercise(pool, exercise, impl, yours, references, proofs) -> None:
+    """One job per exercise: the learner's parts, then the reference's parts that are still needed
+    (all with --proofs; otherwise those the learner's part does not pass)."""
+    futures = {("yours", exercise, p): Future() for p in yours}
+    futures.update({("reference", exercise, p): Future() for p in references})
+    _pending.update(futures)
+
+    def job():
+        try:
+            passed = set()
+            for result in grading.grade_exercise(exercise, impl, only=yours) if yours else []:
+                futures["yours", exercise, result.part].set_result(result)
+                passed |= {result.part} if result.status == grading.PASSED else set()
+            needed = [p for p in references if proofs or p not in passed]
+            for part in set(references) - set(needed):
+                futures["reference", exercise, part].set_result(None)
+            for result in grading.grade_exercise(exercise, grading.SOLUTIONS, only=needed) if needed else []:
+                futures["reference", exercise, result.part].set_result(result)
+        except BaseException as error:  # surfaces in the tests that wait for these results
+            for future in futures.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    pool.submit(job)
+
+
 def _proofs_only(request) -> None:
     if not request.config.getoption("--proofs"):
         pytest.skip("a proof of the checks: run `pytest --proofs`")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not config.getoption("--proofs"):
+        terminalreporter.write_line("(the proofs over mutants and alternatives and the course's own tests run with "
+                                    "`pytest --proofs`)")
     if not _your_results:
         return
     impl = _impl_dir(config)

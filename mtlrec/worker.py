@@ -1,6 +1,7 @@
 """`python -m mtlrec.worker`: the process in which learner code runs (started by mtlrec.grading).
 
-It reads one JSON request per line ({"exercise", "part", "path", "timeout", "fresh"}) and answers
+It reads one JSON request per line ({"exercise", "part", "path", "timeout", "fresh"}, or {"warm":
+[exercise, ...]} to import those checks ahead of time) and answers
 with JSON lines: progress ({"doing": "importing ex00_warmup.py"}, {"doing": "running part()"}) and
 then the Result's fields. Requests and answers travel on private copies of the standard streams;
 the learner's code gets /dev/null as stdin and stdout, so its prints, `input()`, a replaced
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -37,10 +39,16 @@ def _private_streams():
 
 def main() -> int:
     requests, answer = _private_streams()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends this process
     from mtlrec import grading
 
     for line in requests:
         request = json.loads(line)
+        if "warm" in request:  # {"warm": [exercise, ...]}: import their checks (and TensorFlow) now
+            for exercise in request["warm"]:
+                grading.checks_module(exercise)
+            answer({"warm": True})
+            continue
         exercise, part, path = request["exercise"], request["part"], Path(request["path"])
         answer({"doing": f"importing {path.name}"})
         try:
