@@ -20,6 +20,7 @@ pytest reports in order.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from mtlrec import grading
 TESTS = grading.ROOT / "tests"
 _your_results: list[grading.Result] = []
 _pending: dict[tuple, Future] = {}  # (kind, exercise, part or file) -> the grading's future
+SECONDS_KEY = "mtlrec/part_seconds"  # pytest's cache: how long each part took last time (for the order)
 
 
 def pytest_addoption(parser):
@@ -153,42 +155,81 @@ def pytest_collection_finish(session):
         return
     pool = grading.executor()
     impl = _impl_dir(config)
+    cache = getattr(config, "cache", None)
+    seconds = cache.get(SECONDS_KEY, {}) if cache is not None else {}
+    jobs = []  # (expected seconds, job): the longest first, so the workers finish together
     for exercise, kinds in wanted.items():
-        _prefetch_exercise(pool, exercise, impl, kinds.get("your", []), kinds.get("reference", []), proofs)
+        jobs += _part_jobs(exercise, impl, kinds.get("your", []), kinds.get("reference", []), proofs, seconds)
     for exercise, kinds in wanted.items():
         for mutant in kinds.get("mutant", []):
             part = mutant.stem.split("__")[0]
-            _pending["mutant", exercise, mutant] = pool.submit(grading.grade_file, exercise, part, mutant)
+            jobs.append((0.0, _job(("mutant", exercise, mutant), grading.grade_file, exercise, part, mutant)))
         for alternative in kinds.get("alternative", []):
-            _pending["alternative", exercise, alternative] = pool.submit(
-                lambda e=exercise, a=alternative: [grading.grade_file(e, p, a) for p in grading.parts(e)])
-    config.add_cleanup(lambda: (pool.shutdown(wait=True, cancel_futures=True), grading.stop_all_workers()))
+            jobs.append((0.0, _job(("alternative", exercise, alternative),
+                                   lambda e=exercise, a=alternative: [grading.grade_file(e, p, a) for p in grading.parts(e)])))
+    for _, job in sorted(jobs, key=lambda pair: -pair[0]):  # a stable sort: test order among equals
+        pool.submit(job)
+
+    def finish():
+        pool.shutdown(wait=True, cancel_futures=True)
+        grading.stop_all_workers()
+        if cache is not None:
+            cache.set(SECONDS_KEY, seconds)
+
+    config.add_cleanup(finish)
 
 
-def _prefetch_exercise(pool, exercise, impl, yours, references, proofs) -> None:
-    """One job per exercise: the learner's parts, then the reference's parts that are still needed
-    (all with --proofs; otherwise those the learner's part does not pass)."""
-    futures = {("yours", exercise, p): Future() for p in yours}
-    futures.update({("reference", exercise, p): Future() for p in references})
-    _pending.update(futures)
+def _job(key: tuple, function, *args):
+    """A callable for the pool that fulfils the future the test `key` will wait for."""
+    future = _pending[key] = Future()
 
-    def job():
+    def run():
         try:
-            passed = set()
-            for result in grading.grade_exercise(exercise, impl, only=yours) if yours else []:
-                futures["yours", exercise, result.part].set_result(result)
-                passed |= {result.part} if result.status == grading.PASSED else set()
-            needed = [p for p in references if proofs or p not in passed]
-            for part in set(references) - set(needed):
-                futures["reference", exercise, part].set_result(None)
-            for result in grading.grade_exercise(exercise, grading.SOLUTIONS, only=needed) if needed else []:
-                futures["reference", exercise, result.part].set_result(result)
-        except BaseException as error:  # surfaces in the tests that wait for these results
-            for future in futures.values():
-                if not future.done():
-                    future.set_exception(error)
+            future.set_result(function(*args))
+        except BaseException as error:  # surfaces in the test that waits for it
+            future.set_exception(error)
 
-    pool.submit(job)
+    return run
+
+
+def _part_jobs(exercise, impl, yours, references, proofs, seconds) -> list:
+    """One job per part: the learner's answer, then the reference's where it is still needed (always
+    with --proofs; otherwise where the learner's part does not pass). A learner's file that ended the
+    grading process while being imported fails its other parts with the same message, ungraded."""
+    died: dict[str, grading.Result] = {}
+    jobs = []
+    for part in [p for p in grading.parts(exercise) if p in yours or p in references]:
+        mine = Future() if part in yours else None
+        theirs = Future() if part in references else None
+        if mine is not None:
+            _pending["yours", exercise, part] = mine
+        if theirs is not None:
+            _pending["reference", exercise, part] = theirs
+
+        def job(part=part, mine=mine, theirs=theirs):
+            start = time.perf_counter()
+            try:
+                result = None
+                if mine is not None:
+                    if "import" in died:
+                        result = grading.Result(exercise, part, grading.FAILED, died["import"].message)
+                    else:
+                        (result,) = grading.grade_exercise(exercise, impl, only=[part])
+                        if result.status == grading.FAILED and " while importing " in result.message:
+                            died["import"] = result
+                    mine.set_result(result)
+                if theirs is not None:
+                    needed = proofs or result is None or result.status != grading.PASSED
+                    theirs.set_result(grading.grade_exercise(exercise, grading.SOLUTIONS, only=[part])[0]
+                                      if needed else None)
+            except BaseException as error:  # surfaces in the tests that wait for these results
+                for future in (mine, theirs):
+                    if future is not None and not future.done():
+                        future.set_exception(error)
+            seconds[f"{exercise}.{part}"] = round(time.perf_counter() - start, 2)
+
+        jobs.append((seconds.get(f"{exercise}.{part}", 0.0), job))
+    return jobs
 
 
 def _proofs_only(request) -> None:
