@@ -125,14 +125,21 @@ def _result(key: tuple, grade_now):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Without --proofs keep only what a learner needs: their parts and the reference's."""
+    """Without --proofs leave out the proofs over mutants and alternatives, and, in a plain `pytest`
+    (the tests/ folder collected by default), the course's own tests: a learner's run keeps their parts
+    and the reference's. Test files named on the command line and notebooks (--nbval) are kept."""
     if config.getoption("--proofs"):
         return
+    source = getattr(config, "args_source", None)
+    implicit = source is not None and source.name == "TESTPATHS"
     keep, drop = [], []
     for item in items:
-        learner_test = item.get_closest_marker("exercise") is not None and getattr(item, "originalname", "") in (
-            "test_your_exercise", "test_reference_solution")
-        (keep if learner_test else drop).append(item)
+        name = getattr(item, "originalname", "")
+        exercise_test = item.get_closest_marker("exercise") is not None
+        proof = exercise_test and name in ("test_mutant_is_rejected", "test_alternative_is_accepted")
+        course_test = (implicit and not exercise_test and TESTS in Path(str(item.path)).parents) or (
+            implicit and name == "test_mutants_and_alternatives_exist")
+        (drop if proof or course_test else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -141,6 +148,8 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_collection_finish(session):
     """Hand every grading the collected tests need to a pool of workers, in test order."""
     config, wanted = session.config, {}
+    if config.option.collectonly:
+        return
     proofs = config.getoption("--proofs")
     for item in session.items:
         marker = item.get_closest_marker("exercise")
