@@ -32,7 +32,11 @@ __all__ = [
     "CrossDomain",
     "make_interactions",
     "make_mmoe_tasks",
+    "make_loss_scale_tasks",
+    "make_conflicting_tasks",
     "make_cross_domain",
+    "Funnel",
+    "make_funnel",
     "split_random",
     "split_by_user",
     "split_cold_items",
@@ -141,6 +145,68 @@ class CrossDomain:
     source: Interactions
     target: Interactions
     domain_similarity: float
+
+
+@dataclass
+class Funnel:
+    """Impressions -> click -> conversion, with the truth of every impression known (notebook 08, ESMM).
+
+    Per impression (length n): user_id, item_id, click (0/1) and conversion (0/1). A conversion is
+    observed only after a click, so conversion is 1 only on clicked impressions; an unclicked
+    impression has conversion 0 whatever it would have done. Known truth, for EVERY impression,
+    clicked or not: click_probability = p(click | impression) (the true CTR) and
+    conversion_probability = p(convert | click, impression) (the true CVR: what the impression would
+    convert at if it were clicked). Side tables: user_features (num_users, user_feature_dim),
+    item_features (num_items, item_feature_dim), and the latent user_factors, item_factors.
+    """
+
+    user_id: np.ndarray
+    item_id: np.ndarray
+    click: np.ndarray
+    conversion: np.ndarray
+    click_probability: np.ndarray
+    conversion_probability: np.ndarray
+    user_features: np.ndarray
+    item_features: np.ndarray
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    _PER_ROW = ("user_id", "item_id", "click", "conversion", "click_probability", "conversion_probability")
+
+    def __len__(self) -> int:
+        return int(self.user_id.shape[0])
+
+    @property
+    def num_users(self) -> int:
+        return int(self.user_features.shape[0])
+
+    @property
+    def num_items(self) -> int:
+        return int(self.item_features.shape[0])
+
+    @property
+    def ctcvr_probability(self) -> np.ndarray:
+        """p(click and convert | impression) = true CTR x true CVR (the CTCVR truth), per impression."""
+        return (self.click_probability * self.conversion_probability).astype(np.float32)
+
+    def subset(self, rows) -> "Funnel":
+        """The impressions at `rows` (indices, a boolean mask or a slice); side tables are shared."""
+        rows = rows if isinstance(rows, slice) else np.asarray(rows)
+        return replace(self, **{name: getattr(self, name)[rows] for name in self._PER_ROW})
+
+    def clicked(self) -> "Funnel":
+        """The clicked impressions only: the rows on which a conversion label exists."""
+        return self.subset(self.click > 0.5)
+
+    def model_inputs(self) -> dict:
+        """The dict of model inputs (as Interactions.model_inputs): ids and the rows' content features."""
+        return {
+            "user_id": self.user_id,
+            "item_id": self.item_id,
+            "user_features": self.user_features[self.user_id],
+            "item_features": self.item_features[self.item_id],
+        }
 
 
 # -------------------------------------------------------------------------------------- helpers
@@ -317,6 +383,75 @@ def make_mmoe_tasks(
     return x.astype(np.float32), target(w1).astype(np.float32), target(w2).astype(np.float32)
 
 
+def _standardised_signals(num_samples, task_correlation, input_dim, seed):
+    """make_mmoe_tasks' two noise-free signals, each standardised to mean 0 and std 1 (notebook 10)."""
+    x, first, second = make_mmoe_tasks(num_samples, task_correlation, input_dim=input_dim, noise_std=0.0, seed=seed)
+    first, second = (first.astype(np.float64), second.astype(np.float64))
+    first = (first - first.mean()) / (first.std() + 1e-12)
+    second = (second - second.mean()) / (second.std() + 1e-12)
+    return x, first, second
+
+
+def make_loss_scale_tasks(
+    num_samples: int = 4000,
+    *,
+    watch_scale: float = 30.0,
+    task_correlation: float = 0.3,
+    input_dim: int = 20,
+    watch_noise: float = 0.5,
+    seed: int = 0,
+) -> dict:
+    """Two tasks whose losses differ in scale: a click and a watch time in seconds (notebook 10).
+
+    Two noise-free non-linear signals f1, f2 of the same inputs x come from make_mmoe_tasks (its
+    construction: task_correlation between their linear parts), each standardised to mean 0, std 1:
+        click ~ Bernoulli(sigmoid(2 f1)),   watch_time = watch_scale * (f2 + watch_noise * eps)
+    watch_time is centred (seconds above the average watch time). A click's cross-entropy lies below
+    log 2 ~ 0.69 while the watch time's squared error is of the order of watch_scale^2, so an equally
+    weighted sum of the two losses is almost all watch time. Known truth: click_probability =
+    sigmoid(2 f1) and expected_watch_time = watch_scale * f2 (the best possible squared error is
+    (watch_scale * watch_noise)^2). Returns a dict of float32 arrays: x (n, input_dim), click (n,) 0/1,
+    watch_time (n,), click_probability (n,), expected_watch_time (n,).
+    """
+    watch_scale = _check_float("watch_scale", watch_scale, 1e-3, 1e4)
+    watch_noise = _check_float("watch_noise", watch_noise, 0.0, 100.0)
+    x, first, second = _standardised_signals(num_samples, task_correlation, input_dim, seed)
+    rng = np.random.default_rng([_check_int("seed", seed, 0, 2**32 - 1), 10])  # not make_mmoe_tasks' stream
+    click_probability = _sigmoid(2.0 * first)
+    click = (rng.random(len(x)) < click_probability).astype(np.float32)
+    expected_watch_time = watch_scale * second
+    watch_time = expected_watch_time + watch_scale * watch_noise * rng.normal(size=len(x))
+    return {"x": x, "click": click, "watch_time": watch_time.astype(np.float32),
+            "click_probability": click_probability.astype(np.float32),
+            "expected_watch_time": expected_watch_time.astype(np.float32)}
+
+
+def make_conflicting_tasks(
+    num_samples: int = 4000,
+    *,
+    task_correlation: float = -0.8,
+    input_dim: int = 20,
+    noise_std: float = 0.3,
+    seed: int = 0,
+) -> dict:
+    """Two regression tasks of the same scale that pull shared weights apart (notebook 10).
+
+    The two noise-free signals f1, f2 of make_mmoe_tasks with a negative task_correlation (the linear
+    parts point in nearly opposite directions), each standardised to mean 0, std 1:
+        target_a = f1 + noise_std * eps_a,   target_b = f2 + noise_std * eps_b
+    A step that lowers one task's error tends to raise the other's on a small shared bottom (notebook 10
+    measures the cosine of the two tasks' gradients). Known truth: expected_a = f1, expected_b = f2 (best
+    possible normalised squared error noise_std^2 / (1 + noise_std^2)). Returns a dict of float32 arrays:
+    x (n, input_dim), target_a (n,), target_b (n,), expected_a (n,), expected_b (n,).
+    """
+    noise_std = _check_float("noise_std", noise_std, 0.0, 100.0)
+    x, first, second = _standardised_signals(num_samples, task_correlation, input_dim, seed)
+    rng = np.random.default_rng([_check_int("seed", seed, 0, 2**32 - 1), 11])
+    return {"x": x, "target_a": (first + noise_std * rng.normal(size=len(x))).astype(np.float32),
+            "target_b": (second + noise_std * rng.normal(size=len(x))).astype(np.float32),
+            "expected_a": first.astype(np.float32), "expected_b": second.astype(np.float32)}
+
+
 def make_cross_domain(
     num_users: int = 400,
     source_items: int = 300,
@@ -363,6 +498,109 @@ def make_cross_domain(
         rating_scaled=((rating - 1.0) / 4.0).astype(np.float32),
     )
     return CrossDomain(source=source, target=target, domain_similarity=s)
+
+
+def _offset_for_mean(logits: np.ndarray, target: float) -> float:
+    """The shift c with mean(sigmoid(logits + c)) = target (bisection; the mean rises with c)."""
+    low, high = -30.0, 30.0
+    for _ in range(80):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if _sigmoid(logits + middle).mean() < target else (low, middle)
+    return 0.5 * (low + high)
+
+
+def make_funnel(
+    num_users: int = 400,
+    num_items: int = 300,
+    num_impressions: int = 40_000,
+    *,
+    conversion_rate: float = 0.1,
+    click_rate: float = 0.15,
+    funnel_correlation: float = 0.5,
+    clickbait: float = 0.6,
+    latent_dim: int = 8,
+    user_feature_dim: int = 16,
+    item_feature_dim: int = 16,
+    content_noise: float = 0.5,
+    popularity_skew: float = 0.6,
+    seed: int = 0,
+) -> Funnel:
+    """Impressions -> click -> conversion with the true CTR and CVR of every impression (notebook 08, ESMM).
+
+    Users and items, their latent factors and content features, and which user sees which item
+    (distinct pairs, popularity skew) are drawn as in make_interactions. Per impression (user i, item j):
+
+        affinity      s_ij = sqrt(latent_dim) u_i . v_j           (what drives clicks)
+        other         t_ij = sqrt(latent_dim) u_i M v_j           (a second user-item signal, scaled like s)
+        click logit   = 1.5 s_ij + a_i + b_j + c_click            a_i, b_j ~ N(0, 0.5^2)
+        CVR logit     = 1.5 (rho s_ij + sqrt(1 - rho^2) t_ij) + a'_i + b'_j + c_conversion
+                        a'_i ~ N(0, 0.3^2);  b'_j = -k b_j + sqrt(1 - k^2) N(0, 0.5^2)
+        click         ~ Bernoulli(sigmoid(click logit))
+        conversion    = click * Bernoulli(sigmoid(CVR logit))     (observed only after a click)
+
+    rho = funnel_correlation: how much the conversion propensity shares the click signal; k = clickbait:
+    items that draw clicks convert less (their item terms are anti-correlated). So the conversion
+    propensity depends on the features differently from the click propensity, and the clicked
+    impressions are not a random sample of all impressions: a CVR model trained on clicked rows only
+    meets a different population than the one it must score (sample selection bias). c_click and
+    c_conversion are solved so that the mean true CTR over the impressions is click_rate and the mean
+    true CVR over ALL impressions is conversion_rate: the sparsity knob (conversions observed ~
+    num_impressions x click_rate x the CVR of clicked impressions). The same seed with another
+    conversion_rate gives the same impressions and clicks; conversions are drawn from the same
+    uniforms, so a lower rate keeps a subset of them.
+    """
+    num_users = _check_int("num_users", num_users, 2, 1_000_000)
+    num_items = _check_int("num_items", num_items, 2, 1_000_000)
+    max_pairs = (num_users * num_items) // 2
+    num_impressions = _check_int("num_impressions", num_impressions, num_users, max(max_pairs, num_users))
+    conversion_rate = _check_float("conversion_rate", conversion_rate, 1e-4, 0.99)
+    click_rate = _check_float("click_rate", click_rate, 1e-4, 0.99)
+    rho = _check_float("funnel_correlation", funnel_correlation, -1.0, 1.0)
+    clickbait = _check_float("clickbait", clickbait, -1.0, 1.0)
+    latent_dim = _check_int("latent_dim", latent_dim, 1, 256)
+    user_feature_dim = _check_int("user_feature_dim", user_feature_dim, 1, 4096)
+    item_feature_dim = _check_int("item_feature_dim", item_feature_dim, 1, 4096)
+    content_noise = _check_float("content_noise", content_noise, 0.0, 10.0)
+    popularity_skew = _check_float("popularity_skew", popularity_skew, 0.0, 3.0)
+    seed = _check_int("seed", seed, 0, 2**32 - 1)
+
+    rng = np.random.default_rng(seed)
+    user_factors = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_users, latent_dim))
+    item_factors = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_items, latent_dim))
+    user_features = _content(rng, user_factors, user_feature_dim, content_noise)
+    item_features = _content(rng, item_factors, item_feature_dim, content_noise)
+    user_click_bias, item_click_bias = rng.normal(0.0, 0.5, num_users), rng.normal(0.0, 0.5, num_items)
+    user_conversion_bias = rng.normal(0.0, 0.3, num_users)
+    item_conversion_bias = -clickbait * item_click_bias + np.sqrt(1.0 - clickbait**2) * rng.normal(0.0, 0.5, num_items)
+    mixing = rng.normal(0.0, 1.0, (latent_dim, latent_dim)) / np.sqrt(latent_dim)
+
+    user_id, item_id = _sample_pairs(rng, num_users, num_items, num_impressions, popularity_skew)
+    u, v = user_factors[user_id], item_factors[item_id]
+    affinity = np.sqrt(latent_dim) * np.einsum("nd,nd->n", u, v)
+    other = np.sqrt(latent_dim) * np.einsum("nd,de,ne->n", u, mixing, v)
+    other = other / (other.std() + 1e-12) * (affinity.std() + 1e-12)
+    click_logit = 1.5 * affinity + user_click_bias[user_id] + item_click_bias[item_id]
+    conversion_logit = (1.5 * (rho * affinity + np.sqrt(1.0 - rho**2) * other)
+                        + user_conversion_bias[user_id] + item_conversion_bias[item_id])
+    click_probability = _sigmoid(click_logit + _offset_for_mean(click_logit, click_rate))
+    conversion_probability = _sigmoid(conversion_logit + _offset_for_mean(conversion_logit, conversion_rate))
+    click = (rng.random(len(user_id)) < click_probability).astype(np.float32)
+    would_convert = rng.random(len(user_id)) < conversion_probability  # drawn for every impression
+    conversion = (click * would_convert).astype(np.float32)  # ... but seen only after a click
+    return Funnel(
+        user_id=user_id,
+        item_id=item_id,
+        click=click,
+        conversion=conversion,
+        click_probability=click_probability.astype(np.float32),
+        conversion_probability=conversion_probability.astype(np.float32),
+        user_features=user_features,
+        item_features=item_features,
+        user_factors=user_factors.astype(np.float32),
+        item_factors=item_factors.astype(np.float32),
+        meta={"conversion_rate": conversion_rate, "click_rate": click_rate, "funnel_correlation": rho,
+              "clickbait": clickbait, "seed": seed, "latent_dim": latent_dim},
+    )
 
 
 # --------------------------------------------------------------------------------------- splits

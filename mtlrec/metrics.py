@@ -12,6 +12,7 @@ import numpy as np
 
 __all__ = [
     "auc",
+    "expected_auc",
     "log_loss",
     "rmse",
     "mae",
@@ -58,6 +59,29 @@ def auc(y_true, y_score) -> float:
         raise ValueError("auc is undefined when y_true holds only one class")
     ranks = _average_ranks(y_score)
     return float((ranks[positives].sum() - num_pos * (num_pos + 1) / 2.0) / (num_pos * num_neg))
+
+
+def expected_auc(true_probability, y_score) -> float:
+    """AUC against known probabilities: the AUC expected when each label is drawn from its true probability.
+
+    Every pair (i, j), i != j, counts with weight p_i (1 - p_j) (i positive, j negative): the weighted
+    share of pairs with score_i > score_j, ties counting half. With 0/1 probabilities it is `auc`.
+    Notebook 08 scores CVR models against the true p(convert | click) of every impression, clicked or not.
+    """
+    p, score = _pair(true_probability, y_score, "expected_auc")
+    if np.any(p < 0.0) or np.any(p > 1.0):
+        raise ValueError("expected_auc: true_probability must lie in [0, 1]")
+    order = np.argsort(score, kind="mergesort")
+    p, score = p[order], score[order]
+    q = 1.0 - p
+    group = np.cumsum(np.r_[True, score[1:] != score[:-1]]) - 1  # tied scores share a group
+    negatives_in_group = np.bincount(group, weights=q)
+    negatives_below = np.cumsum(negatives_in_group) - negatives_in_group  # in strictly lower-scored groups
+    concordant = p * (negatives_below[group] + 0.5 * (negatives_in_group[group] - q))  # a row never pairs with itself
+    pairs = p.sum() * q.sum() - np.sum(p * q)
+    if pairs <= 0.0:
+        raise ValueError("expected_auc is undefined when no pair can have a positive and a negative")
+    return float(concordant.sum() / pairs)
 
 
 def log_loss(y_true, y_probability, eps: float = 1e-7) -> float:

@@ -136,3 +136,33 @@ def test_invalid_split_and_task_arguments():
         data.make_mmoe_tasks(100, task_correlation=2.0)
     with pytest.raises(ValueError, match="domain_similarity"):
         data.make_cross_domain(domain_similarity=-0.1)
+
+
+# ------------------------------------------------------------------------------ notebooks 08 and 10
+def test_funnel_truth_and_the_bias_it_is_built_for():
+    funnel = data.make_funnel(400, 300, 20_000, conversion_rate=0.1, seed=3)
+    assert len(funnel) == 20_000
+    assert np.all(funnel.conversion <= funnel.click), "a conversion is observed only after a click"
+    assert abs(funnel.conversion_probability.mean() - 0.1) < 0.01  # the sparsity knob: mean true CVR
+    # the observed click rate and the conversion rate among clicks follow the known probabilities
+    assert abs(funnel.click.mean() - funnel.click_probability.mean()) < 0.01
+    clicked = funnel.click == 1
+    assert abs(funnel.conversion[clicked].mean() - funnel.conversion_probability[clicked].mean()) < 0.02
+    # sample selection bias: the true CVR of clicked impressions differs from that of all impressions
+    assert funnel.conversion_probability[clicked].mean() != pytest.approx(funnel.conversion_probability.mean(), abs=0.005)
+    again = data.make_funnel(400, 300, 20_000, conversion_rate=0.1, seed=3)
+    assert np.array_equal(funnel.conversion, again.conversion)
+
+
+def test_loss_scale_and_conflicting_tasks_truth():
+    tasks = data.make_loss_scale_tasks(4000, watch_scale=30.0, watch_noise=0.5, seed=1)
+    residual = tasks["watch_time"] - tasks["expected_watch_time"]
+    assert residual.std() == pytest.approx(30.0 * 0.5, rel=0.05)  # the documented best squared error
+    assert abs(tasks["click"].mean() - tasks["click_probability"].mean()) < 0.03
+    conflicting = data.make_conflicting_tasks(4000, task_correlation=-0.8, noise_std=0.3, seed=1)
+    assert (conflicting["target_a"] - conflicting["expected_a"]).std() == pytest.approx(0.3, rel=0.05)
+    for signal in ("expected_a", "expected_b"):  # standardised, as documented
+        assert conflicting[signal].mean() == pytest.approx(0.0, abs=1e-3)
+        assert conflicting[signal].std() == pytest.approx(1.0, rel=1e-3)
+    with pytest.raises(ValueError, match="watch_scale"):
+        data.make_loss_scale_tasks(100, watch_scale=0.0)

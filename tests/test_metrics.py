@@ -114,3 +114,16 @@ def test_multilabel_metrics_match_definitions():
         metrics.hamming_loss(np.zeros((2, 3)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match="empty"):
         metrics.macro_f1([], [])
+
+
+def test_expected_auc_is_auc_on_labels_and_the_mean_of_sampled_aucs():
+    rng = np.random.default_rng(0)
+    labels, scores = rng.integers(0, 2, 300).astype(float), rng.normal(size=300).round(1)  # ties included
+    assert metrics.expected_auc(labels, scores) == pytest.approx(metrics.auc(labels, scores), abs=1e-12)
+    probability = rng.uniform(0.05, 0.95, 60)
+    score = probability + rng.normal(0, 0.2, 60)
+    sampled = [metrics.auc(labels, score) for labels in (rng.random((4000, 60)) < probability).astype(float)
+               if 0 < labels.sum() < 60]
+    assert metrics.expected_auc(probability, score) == pytest.approx(np.mean(sampled), abs=0.005)
+    with pytest.raises(ValueError):
+        metrics.expected_auc([0.5, 1.5], [0.1, 0.2])

@@ -142,6 +142,38 @@ def predict(model: keras.Model, inputs, what: str | None = None) -> dict[str, np
     return {name: np.asarray(value) for name, value in zip(output_names(model), outputs)}
 
 
+def predict_by_key(model: keras.Model, inputs: dict, what: str, documented: list[str] | None = None
+                   ) -> dict[str, np.ndarray]:
+    """{output name: array} for a model called with a dict of inputs, which must not depend on the order of
+    the dict's keys: the model is called with the keys in the `documented` order (default: as given) and
+    with the same dict in another order (the given order, or reversed when that is the documented one);
+    outputs that change mean the model pairs the values by position. Returns the second call's outputs."""
+    documented = list(inputs) if documented is None else list(documented)
+    other = list(inputs) if list(inputs) != documented else documented[::-1]
+    first = predict(model, {key: inputs[key] for key in documented},
+                    f"{what} called on a dict of {', '.join(documented)}")
+    try:
+        second = predict(model, {key: inputs[key] for key in other})
+    except Exception as error:
+        raise AssertionError(f"{what}: the model takes the dict {describe_inputs(inputs)} in the order "
+                             f"{documented}, but the same dict with its keys in the order {other} makes it raise "
+                             f"{type(error).__name__}: {error_text(error, 200)}. The model pairs the inputs by "
+                             "position: read each one by its key (inputs['user_id'], ...); a dict's order "
+                             "carries no meaning") from None
+    for name, values in first.items():
+        if name not in second or second[name].shape != values.shape or not np.allclose(
+                values, second[name], rtol=1e-5, atol=1e-6):
+            again = predict(model, {key: inputs[key] for key in documented}, what)
+            if name in again and not np.allclose(values, again[name], rtol=1e-5, atol=1e-6):
+                raise AssertionError(f"{what}: output '{name}' changes between two calls on the same inputs in "
+                                     "inference mode (training=False); predictions must be deterministic: is a "
+                                     "Dropout or noise layer called with training=True hard-coded?")
+            raise AssertionError(f"{what}: output '{name}' changes when the same input dict is given with its keys "
+                                 f"in another order ({other} instead of {documented}): the model pairs the "
+                                 "inputs by position; read each one by its key (inputs['user_id'], ...)")
+    return second
+
+
 def describe_inputs(inputs) -> str:
     """`{'user_id': int32 (64,), ...}`: the dtypes and shapes of a probe, for messages."""
     def one(value):
@@ -504,6 +536,58 @@ def relu_silenced_kernels(model: keras.Model, inputs, output: str, kernel_paths)
             if gradient is not None and np.any(np.all(np.asarray(gradient) == 0.0, axis=0)):
                 silenced[path] = True
     return silenced
+
+
+# ------------------------------------------------------------------------------ sublayers
+def layers_of_class(model: keras.Model, layer_class) -> list:
+    """Every layer inside `model` (at any depth; functional or subclassed) that is a `layer_class`,
+    each once, in the order Keras tracks them."""
+    try:
+        found = list(model._flatten_layers(include_self=False, recursive=True))
+    except Exception:  # a Keras without _flatten_layers: the top-level layers only
+        found = list(getattr(model, "layers", []))
+    unique = {id(layer): layer for layer in found if isinstance(layer, layer_class)}
+    return list(unique.values())
+
+
+class recorded_calls:
+    """Context manager recording every call of layers of the given classes: `with recorded_calls([C]) as
+    calls: model(x)` leaves calls = [(layer, inputs, outputs), ...] in call order, as numpy (a list
+    input or output as a list of arrays). A call made from inside another recorded call (super().call)
+    is not recorded twice. The classes' call methods are restored on exit."""
+
+    def __init__(self, classes):
+        self.classes = [c for c in dict.fromkeys(classes) if "call" in vars(c)]
+        self.calls, self._saved, self._depth = [], [], 0
+
+    @staticmethod
+    def _numpy(value):
+        if isinstance(value, (list, tuple)):
+            return [np.asarray(v) for v in value]
+        return np.asarray(value)
+
+    def __enter__(self):
+        for layer_class in self.classes:
+            original = vars(layer_class)["call"]
+            self._saved.append((layer_class, original))
+
+            def call(layer, inputs, *args, _original=original, **kwargs):
+                self._depth += 1
+                try:
+                    outputs = _original(layer, inputs, *args, **kwargs)
+                finally:
+                    self._depth -= 1
+                if self._depth == 0:
+                    self.calls.append((layer, self._numpy(inputs), self._numpy(outputs)))
+                return outputs
+
+            setattr(layer_class, "call", call)
+        return self.calls
+
+    def __exit__(self, *exc):
+        for layer_class, original in self._saved:
+            setattr(layer_class, "call", original)
+        return False
 
 
 # ------------------------------------------------------------------------------ training

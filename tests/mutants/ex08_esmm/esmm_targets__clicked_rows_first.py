@@ -1,0 +1,17 @@
+"""Mistake: targets paired wrongly: the ctcvr labels are the clicked rows' conversions followed by zeros, not in the impressions' order."""
+import numpy as np
+from solutions.ex08_esmm import build_esmm, build_naive_cvr  # noqa: F401
+
+
+def esmm_targets(click, conversion):
+    click = np.asarray(click, dtype=np.float32)
+    conversion = np.asarray(conversion, dtype=np.float32)
+    if click.shape != conversion.shape:
+        raise ValueError("lengths differ")
+    if not (np.isin(click, (0, 1)).all() and np.isin(conversion, (0, 1)).all()):
+        raise ValueError("labels must be 0 or 1")
+    if (conversion > click).any():
+        raise ValueError("conversion without click")
+    clicked = conversion[click == 1]
+    ctcvr = np.concatenate([clicked, np.zeros(len(click) - len(clicked), np.float32)])
+    return {"ctr": click, "ctcvr": ctcvr}

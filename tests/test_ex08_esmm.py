@@ -1,0 +1,4 @@
+"""ex08_esmm: the reference passes, your file is graded, mutants are rejected, alternatives pass."""
+from mtlrec.pytest_plugin import exercise_tests
+
+globals().update(exercise_tests("ex08_esmm"))
