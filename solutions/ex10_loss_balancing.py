@@ -37,7 +37,7 @@ class UncertaintyWeighting(layers.Layer):
 
     Constructor: UncertaintyWeighting(task_kinds, **kwargs). task_kinds: a sequence with one entry per
     task, each "regression" or "classification" (num_tasks = len(task_kinds) >= 1); kwargs (name=...,
-    trainable=..., dtype=...) go to keras.layers.Layer.
+    trainable=...) go to keras.layers.Layer (the layer keeps Keras's default float32 dtype).
 
     Weights: exactly one trainable weight, the attribute `log_variances`, of shape (num_tasks,),
     initialised to zeros (sigma_t = 1, so a new layer's weights are c_t), created in __init__ (so it

@@ -456,6 +456,11 @@ def check_dwa_weights(impl) -> None:
     got, what = _dwa_call(impl, tuple(map(tuple, base.tolist())), 2, "dwa_weights(a tuple of tuples, temperature=2)")
     if not np.allclose(got, _dwa(base, 2.0), rtol=1e-6):
         raise AssertionError(f"{what} returned {short(got)}; expected {short(_dwa(base, 2.0))}")
+    older_zero = [[0.0, 1.0], [1.0, 2.0], [0.5, 1.9]]  # a 0 loss in an older row: "only the last two rows are read"
+    got, what = _dwa_call(impl, older_zero, 2.0, f"dwa_weights({older_zero!r}, 2.0)")
+    if not np.allclose(got, _dwa(older_zero, 2.0), rtol=1e-6):
+        raise AssertionError(f"{what} returned {short(got)}; expected {short(_dwa(older_zero, 2.0))} from the last two "
+                             "rows: the 0 in the first row is never read, so it raises nothing either")
     order = [2, 0, 1]
     reordered, what = _dwa_call(impl, base[:, order], 2.0, "dwa_weights(the same history, its task columns reordered)")
     if not np.allclose(reordered, _dwa(base, 2.0)[order], rtol=1e-6):
@@ -637,7 +642,9 @@ def check_pcgrad(impl) -> None:
 
     for args, why in ((([], 0), "task_gradients is empty"),
                       (([[np.ones(2), np.ones(3)], [np.ones(2)]], 0), "the tasks have different numbers of pieces"),
-                      (([[np.ones(2)], [np.ones(3)]], 0), "a piece has different shapes in different tasks")):
+                      (([[np.ones(2)], [np.ones(3)]], 0), "a piece has different shapes in different tasks"),
+                      (([[np.ones((2, 3))], [-np.ones((3, 2))]], 0),
+                       "a piece has shape (2, 3) in one task and (3, 2) in another (same size, different shape)")):
         expect_value_error(impl.pcgrad, args, f"pcgrad({short(args[0], 80)}, seed=0)",
                            f"the docstring asks for ValueError when {why}")
 
