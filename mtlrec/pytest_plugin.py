@@ -145,6 +145,30 @@ def pytest_collection_modifyitems(session, config, items):
         items[:] = keep
 
 
+_early: dict = {}
+
+
+def pytest_sessionstart(session):
+    """A plain `pytest` grades every exercise: start the workers now, so that their TensorFlow import
+    overlaps pytest's collection of the tests."""
+    config = session.config
+    source = getattr(config, "args_source", None)
+    if config.option.collectonly or source is None or source.name != "TESTPATHS":
+        return
+    workers = grading.default_workers()
+    pool = _early["pool"] = grading.executor(workers)
+    for _ in range(workers):
+        pool.submit(_quietly, grading.warm_up, grading.exercise_names())
+    config.add_cleanup(lambda: _early and (_early.pop("pool").shutdown(cancel_futures=True), grading.stop_all_workers()))
+
+
+def _quietly(function, *args) -> None:
+    try:
+        function(*args)
+    except Exception:  # a worker that cannot start is reported by the grading that needs it
+        pass
+
+
 def pytest_collection_finish(session):
     """Hand every grading the collected tests need to a pool of workers, in test order."""
     config, wanted = session.config, {}
@@ -162,7 +186,7 @@ def pytest_collection_finish(session):
         wanted.setdefault(marker.args[0], {}).setdefault(kind, []).append(next(iter(params.values())))
     if not wanted:
         return
-    pool = grading.executor()
+    pool = _early.pop("pool", None) or grading.executor()
     impl = _impl_dir(config)
     cache = getattr(config, "cache", None)
     seconds = cache.get(SECONDS_KEY, {}) if cache is not None else {}

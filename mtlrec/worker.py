@@ -46,7 +46,10 @@ def main() -> int:
         request = json.loads(line)
         if "warm" in request:  # {"warm": [exercise, ...]}: import their checks (and TensorFlow) now
             for exercise in request["warm"]:
-                grading.checks_module(exercise)
+                try:
+                    grading.checks_module(exercise)
+                except Exception:  # reported when a part of that exercise is graded
+                    pass
             answer({"warm": True})
             continue
         exercise, part, path = request["exercise"], request["part"], Path(request["path"])
