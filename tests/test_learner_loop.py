@@ -38,14 +38,14 @@ def test_plain_pytest_grades_yours_and_checks_the_reference_only_where_needed(tm
     shutil.copy(ROOT / "exercises" / "ex00_warmup.py", tmp_path / "ex00_warmup.py")
     done = run("-m", "pytest", "tests/test_ex00_warmup.py", "-q", "-p", "no:cacheprovider", "--impl", str(tmp_path))
     assert done.returncode == 0, done.stdout[-3000:]
-    assert re.search(r"2 passed, 2 skipped, \d+ deselected", done.stdout), done.stdout[-2000:]
+    assert re.search(r"3 passed, 2 skipped, \d+ deselected", done.stdout), done.stdout[-2000:]
     assert "pytest --proofs" in done.stdout
 
     shutil.copy(ROOT / "solutions" / "ex00_warmup.py", tmp_path / "ex00_warmup.py")
     done = run("-m", "pytest", "tests/test_ex00_warmup.py", "-q", "-rs", "-p", "no:cacheprovider",
                "--impl", str(tmp_path))
     assert done.returncode == 0, done.stdout[-3000:]
-    assert re.search(r"2 passed, 2 skipped, \d+ deselected", done.stdout), done.stdout[-2000:]
+    assert re.search(r"3 passed, 2 skipped, \d+ deselected", done.stdout), done.stdout[-2000:]
     assert "passes the same checks" in done.stdout
 
 

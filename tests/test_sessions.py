@@ -4,9 +4,18 @@ Every notebook `notebooks/NN_topic.ipynb` has `instructors/sessions/NN_topic.md`
 exactly SECTIONS, in that order; both timed plans are tables with the columns minutes, activity and notebook
 section; every mutant a plan cites (`tests/mutants/exNN_topic/<part>__<mistake>.py`) exists, and each plan cites
 at least one; `instructors/README.md` links every plan and links no plan that does not exist.
+
+Every "notebook section" cell of the two timed tables names headings of that notebook as it is now, so a renamed
+heading fails here instead of leaving the plan stale. The rule: a cell is one or more references separated by
+", "; a reference is the text of a Markdown heading of the notebook (any level, outside code fences, without its
+leading #'s, whitespace collapsed), optionally followed by a note in parentheses, e.g.
+"3. The data: recommender interactions with a known truth (its known-truth table)". Nothing else may be in the
+cell: no shortened heading, no English half of a bilingual heading.
 Plain file reads: no TensorFlow, well under a second.
 """
 
+import difflib
+import json
 import re
 from pathlib import Path
 
@@ -29,6 +38,8 @@ SECTIONS = [
 TIMED = ("## 45-minute plan", "## 90-minute plan")
 MUTANT = re.compile(r"tests/mutants/[A-Za-z0-9_]+/[A-Za-z0-9_]+__[A-Za-z0-9_]+\.py")
 PLAN_LINK = re.compile(r"\]\((sessions/[^)\s]+\.md)\)")
+HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # an ATX heading, closing #'s dropped
+FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
 def _sections(text: str) -> dict[str, str]:
@@ -89,3 +100,91 @@ def test_readme_links_every_plan():
     assert plans, "no session plans under instructors/sessions/"
     assert not plans - linked, f"instructors/README.md does not link {sorted(plans - linked)}"
     assert not linked - plans, f"instructors/README.md links plans that do not exist: {sorted(linked - plans)}"
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _notebook_headings(notebook: Path) -> set[str]:
+    """The text of every Markdown heading of the notebook's markdown cells, outside code fences."""
+    headings = set()
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        fence = None
+        for line in source.splitlines():
+            opened = FENCE.match(line)
+            if opened and (fence is None or opened.group(1) == fence):
+                fence = None if fence else opened.group(1)
+            elif fence is None and (found := HEADING.match(line)):
+                headings.add(_squeezed(found.group(2)))
+    return headings
+
+
+def _timed_rows(body: str) -> list[tuple[str, str]]:
+    """(minutes, notebook section) of every data row of the first table in a timed section."""
+    lines = [line.strip() for line in body.splitlines()]
+    start = next((i for i, line in enumerate(lines) if line.startswith("|")), None)
+    if start is None:
+        return []
+    rows = []
+    for line in lines[start + 2:]:  # past the header and the |---| line
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+        rows.append((cells[0], cells[2] if len(cells) > 2 else ""))
+    return rows
+
+
+def _note_end(text: str, start: int) -> int | None:
+    """The index after the ')' that closes the '(' at text[start], or None."""
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index + 1
+    return None
+
+
+def _names_only_headings(cell: str, headings: set[str]) -> bool:
+    """The cell is heading[ (note)](, heading[ (note)])*, each heading one of `headings`."""
+    def parse(position: int) -> bool:
+        for heading in headings:
+            if not cell.startswith(heading, position):
+                continue
+            end = position + len(heading)
+            candidates = [end]
+            if cell.startswith(" (", end) and (closed := _note_end(cell, end + 1)) is not None:
+                candidates.append(closed)
+            for after in candidates:
+                if after == len(cell) or (cell.startswith(", ", after) and parse(after + 2)):
+                    return True
+        return False
+
+    return bool(cell) and parse(0)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_every_cited_section_is_a_heading_of_the_notebook(notebook):
+    plan = SESSIONS / f"{notebook.stem}.md"
+    if not plan.is_file():
+        pytest.skip(f"{_shown(plan)} is missing (reported by test_every_notebook_has_a_plan_with_the_sections)")
+    headings = _notebook_headings(notebook)
+    sections = _sections(plan.read_text(encoding="utf-8"))
+    problems = []
+    for heading in TIMED:
+        rows = _timed_rows(sections.get(heading, ""))
+        if not rows:
+            problems.append(f"{heading}: no table rows")
+        for minutes, cell in rows:
+            cell = _squeezed(cell)
+            if not _names_only_headings(cell, headings):
+                close = difflib.get_close_matches(cell.split(", ")[0], sorted(headings), n=2, cutoff=0.3)
+                problems.append(f"{heading}, row {minutes}: {cell!r} is not a list of the notebook's headings "
+                                f"(closest: {close})")
+    assert not problems, (
+        f"{_shown(plan)} cites sections that are not headings of {_shown(notebook)} as it is now (a cell is one or "
+        "more headings, as written after the #'s, joined by ', ', each optionally followed by a note in "
+        "parentheses):\n  " + "\n  ".join(problems))
