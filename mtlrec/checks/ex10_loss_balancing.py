@@ -667,6 +667,12 @@ def _check_many_tasks(impl) -> None:
             if any(_matches(got, s) for s in _sequential(three)):
                 cause = (" Likely cause: each task is projected onto gradients already projected (the tasks updated "
                          "in place, one after the other); project every task against the ORIGINAL gradients g_j")
+            elif (any(_matches(got, s) for s in _all_answers(three, original_dot=True))
+                  and any(_matches(got, s) for s in _all_answers(three, onto_own=True))):
+                cause = (" Likely cause, one of two mistakes that give this same update here: the component removed "
+                         "along the task's OWN gradient (g_i . g_j / |g_i|^2 * g_i) instead of along g_j, or the dot "
+                         "product taken with the ORIGINAL g_i at every projection instead of the current g_i^PC "
+                         "(with two tasks neither changes the sum, with three they do)")
             elif any(_matches(got, s) for s in _all_answers(three, original_dot=True)):
                 cause = (" Likely cause: the dot product is taken with the task's ORIGINAL gradient g_i at every "
                          "projection; Algorithm 1 tests and projects the current g_i^PC (g_i^PC . g_j), which "
