@@ -42,8 +42,8 @@ def esmm_targets(click, conversion):
 
     Returns:
         A dict with exactly two keys, the names of the model outputs they train:
-            "ctr":   (n,) float array (float32), the click labels;
-            "ctcvr": (n,) float array (float32), click AND conversion: 1 where the impression was
+            "ctr":   (n,) float array (float32 or float64), the click labels;
+            "ctcvr": (n,) float array (float32 or float64), click AND conversion: 1 where the impression was
                      clicked and converted, else 0.
         Both in the impressions' order (row i is impression i); the inputs are left unchanged. No
         "cvr" key: ESMM never supervises its CVR output directly.

@@ -178,6 +178,11 @@ def check_esmm_targets(impl) -> None:
     expect_value_error(impl.esmm_targets, (click, conversion[:4]), "esmm_targets(click of 5 impressions, "
                        "conversion of 4)", "the two must have one label per impression each; a shorter one "
                                            "would be silently truncated or broadcast")
+    for first, second, label in ((np.ones(1, "float32"), np.zeros(3, "float32"), "click of 1 impression, "
+                                  "conversion of 3"), (np.zeros(0, "float32"), np.zeros(1, "float32"),
+                                                       "click of 0 impressions, conversion of 1")):
+        expect_value_error(impl.esmm_targets, (first, second), f"esmm_targets({label})",
+                           "the lengths differ (numpy would broadcast a length-1 array silently; check them yourself)")
     bad = [("click", np.array([0, 2, 1, 0, 1], "float32"), conversion, "a click of 2"),
            ("conversion", click, np.array([0, 0, 0.5, 0, 0], "float32"), "a conversion of 0.5"),
            ("click", np.array([0, 1, np.nan, 0, 1], "float32"), np.zeros(5, "float32"), "a NaN click")]
