@@ -23,6 +23,8 @@ for one step of its own fit; argument errors raise ValueError.
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import re
 import tempfile
@@ -385,11 +387,31 @@ def check_cgc(impl) -> None:
     """ValueErrors; four sizes with one input (shapes, gates, one softmax, own gates, recovered experts);
     a list of inputs of different widths (who reads what); config and .keras round trip."""
     _check_one_input(impl, *LAYER_PROBES[0])  # first: a stub's NotImplementedError means "not attempted"
+    _check_defaults_and_large_inputs(impl)
     _check_value_errors(impl)
     _check_list_inputs(impl)
     for probe in LAYER_PROBES[1:]:
         _check_one_input(impl, *probe)
     _check_round_trip(impl)
+
+
+def _check_defaults_and_large_inputs(impl) -> None:
+    """shared_output left at its default (False): num_tasks outputs; gates stay a softmax for large inputs."""
+    fresh_session(0)
+    what = "CGC(num_shared_experts=2, num_task_experts=1, expert_units=5, num_tasks=2) (shared_output at its default)"
+    layer = _run(impl, what, lambda: impl.CGC(num_shared_experts=2, num_task_experts=1, expert_units=5, num_tasks=2))
+    x = _probe(24, 7, seed=9)
+    outputs = _run(impl, f"{what}(x)", layer, x)
+    if isinstance(outputs, (list, tuple)) and len(outputs) != 2:
+        raise AssertionError(f"{what}(x) returned {len(outputs)} tensors; expected 2, one per task: the signature's "
+                             "default is shared_output=False (a level's shared output only where it is asked for)")
+    rng = np.random.default_rng(9)  # random weights (a gate initialised to zero gives logits 0 whatever x)
+    for variable in layer.trainable_variables:
+        variable.assign(rng.normal(size=tuple(variable.shape)).astype(variable.dtype))
+    large = x * 300.0  # logits in the hundreds: exp() overflows unless the largest logit is subtracted first
+    gates = _gates(impl, layer, large, f"{what}, on inputs scaled by 300,", 2, 1, 2, False, len(x))
+    del gates  # _gates demands finite rows summing to one
+    _outputs(impl, layer, large, f"{what}(x * 300)", 2, 5, False, len(x))
 
 
 def _check_value_errors(impl) -> None:
@@ -606,10 +628,59 @@ def _check_ple(impl, input_dim, tasks, num_levels, num_shared, num_task, units, 
                              "every task")
     _check_levels(calls, levels, what, x, len(tasks), num_levels, num_shared, num_task, units)
     _check_wiring(model, levels, x, what, tasks, units, tower_units)
+    _check_task_order(model, calls[-1][0], x, what, tasks)
+    large = predict(model, x * 100.0, what + " on inputs scaled by 100")
+    for name, value in large.items():
+        if np.all((value > 0.0) & (value < 1.0)):
+            raise AssertionError(f"{what}: on inputs scaled by 100, output '{name}' stays inside (0, 1) "
+                                 f"({short(value[:4, 0])}); the docstring asks for a linear Dense(1) head (each task "
+                                 "is a regression), not a sigmoid")
     if fit:
         rng = np.random.default_rng(0)
         targets = {name: rng.normal(size=(len(x), 1)).astype("float32") for name in tasks}
         fit_once(model, x, targets, what, order if set(order) == set(tasks) else None)
+        other = build(impl.build_ple, input_dim, tasks=tasks, num_levels=num_levels, num_shared_experts=num_shared,
+                      num_task_experts=num_task, expert_units=units, tower_units=tower_units,
+                      learning_rate=learning_rate, what=what + " (a second model)")
+        if other.optimizer is model.optimizer:
+            raise AssertionError(f"two calls of {what} share one optimizer object; the docstring asks for a new model "
+                                 "with its own optimizer per call (an optimizer created once at module level is built "
+                                 "for the first model's variables and fails, or changes both, on the second)")
+
+
+@contextlib.contextmanager
+def _shifted_task_output(level, task: int, amount: float):
+    """While inside, `level` adds `amount` to its output for task index `task` (the class's call is patched
+    and restored; other layers of the class are left alone)."""
+    cls = type(level)
+    original = cls.call
+
+    def call(self, *args, **kwargs):
+        outputs = original(self, *args, **kwargs)
+        if self is level:
+            outputs = list(outputs)
+            outputs[task] = outputs[task] + amount
+        return outputs
+
+    cls.call = call
+    try:
+        yield
+    finally:
+        cls.call = original
+
+
+def _check_task_order(model, last_level, x, what: str, tasks) -> None:
+    """Output tasks[t] reads the last level's output for task index t (the CGC's task t is tasks[t])."""
+    base = predict(model, x, what)
+    for index, name in enumerate(tasks):
+        with _shifted_task_output(last_level, index, 50.0):
+            moved = predict(model, x, what)
+        changed = {n: float(np.abs(moved[n] - base[n]).max()) for n in base}
+        if max(changed, key=changed.get) != name:
+            raise AssertionError(f"{what}: moving the last CGC level's output for task index {index} changes output "
+                                 f"'{max(changed, key=changed.get)}', not '{name}'; the docstring pairs task t with "
+                                 f"tasks[t] = '{name}' at every level (towers built over sorted(tasks), or a dict "
+                                 "iterated in another order, pair a task's name with another task's experts and gate)")
 
 
 def _config_of(level) -> dict:
