@@ -387,11 +387,12 @@ def stop_worker() -> None:
 
 @atexit.register
 def stop_all_workers() -> None:
-    """End every worker process of every thread (at exit, or when a pool of graders is done)."""
+    """End every worker process of every thread (at exit, or when a pool of graders is done): killed at
+    once, as a worker holds no state worth a graceful exit (TensorFlow's teardown takes a second or two)."""
     with _registry_lock:
         workers, _all_workers[:] = list(_all_workers), []
     for worker in workers:
-        _end(worker)
+        worker.stop()
     _local.worker = None
 
 

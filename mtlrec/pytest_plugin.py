@@ -20,6 +20,7 @@ pytest reports in order.
 
 from __future__ import annotations
 
+import sys
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -146,19 +147,31 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 _early: dict = {}
+_NOT_GRADING = ("--co", "--collect-only", "-h", "--help", "--version", "--fixtures", "--markers", "--nbval",
+                "--nbval-lax", "--setup-plan")
 
 
-def pytest_sessionstart(session):
-    """A plain `pytest` grades every exercise: start the workers now, so that their TensorFlow import
-    overlaps pytest's collection of the tests."""
-    config = session.config
-    source = getattr(config, "args_source", None)
-    if config.option.collectonly or source is None or source.name != "TESTPATHS":
+def _start_early() -> None:
+    """Start the grading workers and their TensorFlow import at once (this module is loaded by `-p`, before
+    pytest imports its other plugins and collects): only for what looks like a plain `pytest` (no path among
+    the arguments, nothing that grades nothing). A wrong guess costs a background import, never a result."""
+    arguments = sys.argv[1:]
+    if any(a in _NOT_GRADING for a in arguments) or any(Path(a).exists() for a in arguments if not a.startswith("-")):
         return
     workers = grading.default_workers()
     pool = _early["pool"] = grading.executor(workers)
     for _ in range(workers):
         pool.submit(_quietly, grading.warm_up, grading.exercise_names())
+
+
+def pytest_sessionstart(session):
+    """Keep the early workers only for a plain `pytest` (the tests/ folder collected by default)."""
+    config = session.config
+    source = getattr(config, "args_source", None)
+    plain = not config.option.collectonly and source is not None and source.name == "TESTPATHS"
+    if _early and not plain:
+        _early.pop("pool").shutdown(wait=False, cancel_futures=True)
+        grading.stop_all_workers()
     config.add_cleanup(lambda: _early and (_early.pop("pool").shutdown(cancel_futures=True), grading.stop_all_workers()))
 
 
@@ -261,7 +274,8 @@ def _part_jobs(exercise, impl, yours, references, proofs, seconds) -> list:
                         future.set_exception(error)
             seconds[f"{exercise}.{part}"] = round(time.perf_counter() - start, 2)
 
-        jobs.append((seconds.get(f"{exercise}.{part}", 0.0), job))
+        # expected seconds: the last run's, else a twentieth of the part's time limit (heavier parts have longer ones)
+        jobs.append((seconds.get(f"{exercise}.{part}", grading.part_timeout(exercise, part) / 20), job))
     return jobs
 
 
@@ -281,3 +295,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     results = sorted(_your_results, key=lambda r: (order.get(r.exercise, 99), grading.parts(r.exercise).index(r.part)))
     terminalreporter.section(f"your progress ({impl})")
     terminalreporter.write_line(grading.progress_table(results, messages=False))
+
+
+_start_early()
