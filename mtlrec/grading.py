@@ -369,22 +369,6 @@ def _current_worker() -> _Worker:
     return worker
 
 
-def _end(worker: _Worker) -> None:
-    with contextlib.suppress(OSError):
-        worker.process.stdin.close()  # the worker's loop ends at end of input
-    with contextlib.suppress(Exception):
-        worker.process.wait(5)
-    worker.stop()
-
-
-def stop_worker() -> None:
-    """End this thread's worker process (the next grade starts a fresh one)."""
-    worker = getattr(_local, "worker", None)
-    if worker is not None:
-        _end(worker)
-        _local.worker = None
-
-
 @atexit.register
 def stop_all_workers() -> None:
     """End every worker process of every thread (at exit, or when a pool of graders is done): killed at

@@ -596,8 +596,8 @@ def train_on_compiled_losses(model: keras.Model, x, targets: dict, *, epochs: in
                              names: list[str] | None = None, what: str = "the model") -> None:
     """A short seeded training: Adam(learning_rate) on the model's own compiled losses, loss weights and
     penalties (model.losses), whatever optimizer it was compiled with (so it measures what the
-    architecture and its losses can learn), one tf.function per epoch (an explicit while loop, no autograph): under 1 s to trace where model.fit's
-    train step takes ~3 s. targets: {output name: array}; names: the output order for list-valued compile()
+    architecture and its losses can learn), one tf.function per epoch (an explicit while loop, no
+    autograph): under 1 s to trace where model.fit's train step takes ~3 s. targets: {output name: array}; names: the output order for list-valued compile()
     settings (output_order). Full batches only (one trace). A model with non-trainable state
     (BatchNormalization) then runs `settle_passes` forward passes in training mode, so that its moving
     statistics, far from converged after a few hundred steps, catch up."""
