@@ -1,0 +1,4 @@
+"""ex12_online: the reference passes, your file is graded, mutants are rejected, alternatives pass."""
+from mtlrec.pytest_plugin import exercise_tests
+
+globals().update(exercise_tests("ex12_online"))
