@@ -4,6 +4,11 @@ Conventions: `y_true` first, then scores or predictions. Empty input raises Valu
 single-class `y_true` is undefined and raises ValueError (callers that loop over labels skip those).
 Ranking metrics take a relevance matrix and a score matrix of shape (num_users, num_items); users
 with no relevant item are left out of the mean, k above the number of items is clipped to it.
+The course's decisions where Keras-RS (keras_rs.metrics) differs, taught in notebook 12 and pinned in
+tests/test_metrics.py: an item is relevant when its relevance is > 0 (Keras-RS: >= 1 for recall and MRR);
+users with no relevant item are dropped (Keras-RS: scored 0 and counted); a negative relevance raises
+ValueError (Keras-RS: the item is padding, removed from the list); tied scores keep column order, the
+first column ranked first (Keras-RS: shuffled at random; 0.4.0 shuffles even with shuffle_ties=False).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ __all__ = [
     "precision_at_k",
     "recall_at_k",
     "ndcg_at_k",
+    "mean_reciprocal_rank",
     "micro_f1",
     "macro_f1",
     "hamming_loss",
@@ -114,6 +120,9 @@ def _top_k_hits(relevance, scores, k: int, name: str):
         raise ValueError(f"{name}: empty input")
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"{name}: k must be an integer >= 1, got {k!r}")
+    if np.any(relevance < 0):
+        raise ValueError(f"{name}: relevance must be >= 0, got {relevance.min()}: the course has no padding label "
+                         "(Keras-RS reads -1 as padding); drop padded items, or give them relevance 0 and the lowest score")
     keep = (relevance > 0).any(axis=1)
     if not keep.any():
         raise ValueError(f"{name}: no user has a relevant item")
@@ -144,6 +153,15 @@ def ndcg_at_k(relevance, scores, k: int) -> float:
     ideal = -np.sort(-relevance, axis=1)[:, :k]
     idcg = ((2.0**ideal - 1.0) * discounts).sum(axis=1)
     return float(np.mean(dcg / idcg))
+
+
+def mean_reciprocal_rank(relevance, scores, k: int | None = None) -> float:
+    """Mean over users of 1 / (rank of the first relevant item), 0 when none is in the top k (k=None: all items)."""
+    k = np.shape(relevance)[-1] if k is None and np.ndim(relevance) == 2 else k
+    gains, _, _ = _top_k_hits(relevance, scores, k, "mean_reciprocal_rank")
+    hit = gains > 0  # (users, k) relevant at each rank
+    first = np.argmax(hit, axis=1)  # index of the first hit (0 when there is none: masked below)
+    return float(np.mean(np.where(hit.any(axis=1), 1.0 / (first + 1.0), 0.0)))
 
 
 # ------------------------------------------------------------------------------ multi-label

@@ -127,3 +127,117 @@ def test_expected_auc_is_auc_on_labels_and_the_mean_of_sampled_aucs():
     assert metrics.expected_auc(probability, score) == pytest.approx(np.mean(sampled), abs=0.005)
     with pytest.raises(ValueError):
         metrics.expected_auc([0.5, 1.5], [0.1, 0.2])
+
+
+# ------------------------------------------------- ranking metrics: MRR, and the course against Keras-RS
+def brute_mrr(relevance, scores, k):
+    # per user with a relevant item: 1 / (1-based rank of the first relevant item in the top k), else 0
+    values = []
+    for rel, score in zip(relevance, scores):
+        if rel.sum() == 0:
+            continue
+        order = sorted(range(len(rel)), key=lambda j: -score[j])[:k]
+        values.append(next((1.0 / (rank + 1) for rank, j in enumerate(order) if rel[j] > 0), 0.0))
+    return np.mean(values)
+
+
+@pytest.mark.parametrize("k", [1, 3, 12, 50])
+def test_mean_reciprocal_rank_matches_definition(k):
+    relevance = (rng.random((25, 12)) < 0.2) * 1.0
+    relevance[0] = 0  # left out
+    scores = rng.random((25, 12))
+    assert metrics.mean_reciprocal_rank(relevance, scores, k) == pytest.approx(brute_mrr(relevance, scores, k))
+    if k >= 12:
+        assert metrics.mean_reciprocal_rank(relevance, scores) == pytest.approx(brute_mrr(relevance, scores, 12))
+
+
+def test_negative_relevance_is_rejected_by_every_ranking_metric():
+    relevance = np.array([[1.0, -1.0, 0.0]])
+    for function in (metrics.precision_at_k, metrics.recall_at_k, metrics.ndcg_at_k, metrics.mean_reciprocal_rank):
+        with pytest.raises(ValueError, match="padding"):
+            function(relevance, np.array([[0.3, 0.2, 0.1]]), 2)
+
+
+def keras_rs_value(metric_class, relevance, scores, k, **options):
+    """One Keras-RS ranking metric over the whole matrix (float32 inside)."""
+    import keras_rs
+
+    metric = metric_class(k=k, **options)
+    metric.update_state(np.asarray(relevance, np.float32), np.asarray(scores, np.float32))
+    return float(metric.result())
+
+
+def keras_rs_metrics():
+    import keras_rs
+
+    return {"recall": (metrics.recall_at_k, keras_rs.metrics.RecallAtK),
+            "ndcg": (metrics.ndcg_at_k, keras_rs.metrics.NDCG),
+            "mrr": (metrics.mean_reciprocal_rank, keras_rs.metrics.MeanReciprocalRank)}
+
+
+@pytest.mark.parametrize("k", [1, 5, 20])
+def test_course_ranking_metrics_agree_with_keras_rs_where_the_definitions_agree(k):
+    # integer relevance 0..3 (so "> 0" and ">= 1" pick the same items), every user has a relevant
+    # item, no negative labels, continuous scores (no ties): the two libraries compute the same thing
+    local = np.random.default_rng(11 + k)
+    relevance = (local.random((30, 15)) < 0.25) * local.integers(1, 4, (30, 15))
+    relevance[np.arange(30), local.integers(0, 15, 30)] = 1
+    scores = local.normal(size=(30, 15))
+    for name, (course, keras_metric) in keras_rs_metrics().items():
+        assert course(relevance, scores, k) == pytest.approx(keras_rs_value(keras_metric, relevance, scores, k),
+                                                             abs=1e-5), name
+
+
+def test_difference_users_with_no_relevant_item_dropped_here_scored_zero_in_keras_rs():
+    local = np.random.default_rng(1)
+    relevance = (local.random((10, 8)) < 0.3) * 1.0
+    relevance[:3] = 0  # three users with nothing relevant
+    relevance[3:, 0] = 1
+    scores = local.normal(size=(10, 8))
+    for name, (course, keras_metric) in keras_rs_metrics().items():
+        ours, theirs = course(relevance, scores, 3), keras_rs_value(keras_metric, relevance, scores, 3)
+        # Keras-RS averages over all 10 users with 0 for the three: its value is ours x 7 / 10
+        assert theirs == pytest.approx(ours * 7 / 10, abs=1e-5), name
+
+
+def test_difference_relevance_threshold_above_zero_here_at_least_one_in_keras_rs():
+    relevance = np.array([[0.5, 0.0, 1.0, 0.0]])  # a half-relevant item (e.g. a scaled rating)
+    scores = np.array([[0.9, 0.8, 0.1, 0.0]])
+    import keras_rs
+
+    assert metrics.recall_at_k(relevance, scores, 1) == 0.5  # 0.5 counts: one of two relevant items found
+    assert keras_rs_value(keras_rs.metrics.RecallAtK, relevance, scores, 1) == 0.0  # 0.5 < 1: not relevant
+    assert metrics.mean_reciprocal_rank(relevance, scores) == 1.0
+    assert keras_rs_value(keras_rs.metrics.MeanReciprocalRank, relevance, scores, 4) == pytest.approx(1 / 3)
+    # NDCG uses the gain 2^rel - 1 in both: no threshold, they agree
+    assert metrics.ndcg_at_k(relevance, scores, 2) == pytest.approx(
+        keras_rs_value(keras_rs.metrics.NDCG, relevance, scores, 2), abs=1e-6)
+
+
+def test_difference_negative_label_is_an_error_here_padding_in_keras_rs():
+    import keras_rs
+
+    relevance = np.array([[0.0, -1.0, 1.0, 0.0]])
+    scores = np.array([[0.9, 0.8, 0.7, 0.1]])
+    with pytest.raises(ValueError, match="padding"):
+        metrics.recall_at_k(relevance, scores, 2)
+    # Keras-RS removes the -1 item from the list: the same as the course on the list without it
+    kept = [0, 2, 3]
+    for name, (course, keras_metric) in keras_rs_metrics().items():
+        assert keras_rs_value(keras_metric, relevance, scores, 2) == pytest.approx(
+            course(relevance[:, kept], scores[:, kept], 2), abs=1e-6), name
+
+
+def test_difference_ties_keep_column_order_here_shuffled_in_keras_rs():
+    import keras_rs
+
+    relevance = np.array([[0.0, 0.0, 0.0, 1.0]])  # the relevant item is the last column
+    tied = np.zeros((1, 4))  # a model that scores every item the same
+    assert metrics.recall_at_k(relevance, tied, 1) == 0.0  # column order: the relevant item ranks last
+    assert metrics.mean_reciprocal_rank(relevance, tied) == 0.25
+    # Keras-RS breaks ties at random; in 0.4.0 even with shuffle_ties=False, because update_state always
+    # passes a mask and sort_by_scores then shuffles (keras-team/keras-rs pull request #205, open)
+    for options in ({}, {"shuffle_ties": False}):
+        values = {round(keras_rs_value(keras_rs.metrics.MeanReciprocalRank, relevance, tied, 4, seed=seed, **options), 4)
+                  for seed in range(12)}
+        assert len(values) > 1 and values <= {1.0, 0.5, 0.3333, 0.25}, (options, values)
