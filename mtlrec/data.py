@@ -37,9 +37,17 @@ __all__ = [
     "make_cross_domain",
     "Funnel",
     "make_funnel",
+    "Feed",
+    "FeedLog",
+    "make_feed",
+    "make_feed_log",
+    "SequenceWorld",
+    "make_sequence_world",
     "split_random",
     "split_by_user",
     "split_cold_items",
+    "MovieLensError",
+    "load_movielens",
 ]
 
 
@@ -207,6 +215,61 @@ class Funnel:
             "user_features": self.user_features[self.user_id],
             "item_features": self.item_features[self.item_id],
         }
+
+
+@dataclass
+class SequenceWorld:
+    """Behaviour sequences driven by tastes, in order, and a sparse multi-task target (notebook 11, 大模型).
+
+    One item universe of num_items items (latent item_factors, content item_features) is shared by two
+    domains. Source: source_sequences (num_source, source_length) int32, each user's items in the order they
+    were consumed, with the truth of the LAST step (source_last_probability (num_source, num_items): the
+    distribution the last item was drawn from, given the user's taste and the items before it) and the
+    users' tastes (source_user_factors). Target: other users of the same kind, each with a history
+    (target_history (n, history_length) int32, drawn as the source sequences are) and one candidate item
+    (target_candidate (n,)), labelled with click (0/1) and rating (1..5; rating_scaled in [0, 1]); known truth
+    click_probability and target_user_factors. Cold items (cold_items) never occur in any sequence; a target
+    row whose candidate is cold has candidate_is_cold True (cold-start rows).
+    """
+
+    source_sequences: np.ndarray
+    source_last_probability: np.ndarray
+    source_user_factors: np.ndarray
+    target_history: np.ndarray
+    target_candidate: np.ndarray
+    click: np.ndarray
+    rating: np.ndarray
+    rating_scaled: np.ndarray
+    click_probability: np.ndarray
+    target_user_factors: np.ndarray
+    item_factors: np.ndarray
+    item_features: np.ndarray
+    cold_items: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    _PER_ROW = ("target_history", "target_candidate", "click", "rating", "rating_scaled", "click_probability",
+                "target_user_factors")
+
+    def __len__(self) -> int:
+        return int(self.target_candidate.shape[0])
+
+    @property
+    def num_items(self) -> int:
+        return int(self.item_factors.shape[0])
+
+    @property
+    def candidate_is_cold(self) -> np.ndarray:
+        """(n,) bool: the target row's candidate is a cold item (never seen in any sequence)."""
+        return np.isin(self.target_candidate, self.cold_items)
+
+    def target_sequences(self) -> np.ndarray:
+        """(n, history_length + 1) int32: the history, then the candidate as the LAST entry (BST style)."""
+        return np.concatenate([self.target_history, self.target_candidate[:, None]], axis=1).astype(np.int32)
+
+    def subset(self, rows) -> "SequenceWorld":
+        """The target rows at `rows` (indices, a boolean mask or a slice); the source and items are shared."""
+        rows = rows if isinstance(rows, slice) else np.asarray(rows)
+        return replace(self, **{name: getattr(self, name)[rows] for name in self._PER_ROW})
 
 
 # -------------------------------------------------------------------------------------- helpers
@@ -603,6 +666,344 @@ def make_funnel(
     )
 
 
+def _taste_sequences(rng, user_factors, item_factors, item_bias, length, allowed, taste_strength, order_strength):
+    """Items drawn one after another: logit_j = taste u.v_j + order v_prev.v_j + b_j (scaled by sqrt(latent_dim)),
+    over the allowed items not yet in the sequence. Returns (sequences (n, length) int32, last step's
+    probabilities (n, num_items))."""
+    num_users, latent_dim = user_factors.shape
+    scale = np.sqrt(latent_dim)
+    taste = taste_strength * scale * user_factors @ item_factors.T + item_bias  # (n, num_items)
+    similarity = order_strength * scale * item_factors @ item_factors.T  # (num_items, num_items)
+    sequences = np.zeros((num_users, length), dtype=np.int32)
+    seen = np.zeros(taste.shape, dtype=bool)
+    rows = np.arange(num_users)
+    probability = None
+    for step in range(length):
+        logits = taste + (similarity[sequences[:, step - 1]] if step > 0 else 0.0)
+        logits = np.where(seen | ~allowed[None, :], -np.inf, logits)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        probability = np.exp(logits)
+        probability /= probability.sum(axis=1, keepdims=True)
+        cumulative = np.cumsum(probability, axis=1)
+        draws = (cumulative < rng.random((num_users, 1)) * cumulative[:, -1:]).sum(axis=1)
+        sequences[:, step] = np.minimum(draws, taste.shape[1] - 1)
+        seen[rows, sequences[:, step]] = True
+    return sequences, probability.astype(np.float32)
+
+
+def make_sequence_world(
+    num_items: int = 200,
+    num_source: int = 3000,
+    num_target: int = 6000,
+    *,
+    source_length: int = 11,
+    history_length: int = 9,
+    latent_dim: int = 8,
+    num_clusters: int = 8,
+    cluster_share: float = 0.8,
+    item_feature_dim: int = 16,
+    content_noise: float = 0.5,
+    taste_strength: float = 2.0,
+    order_strength: float = 1.0,
+    task_correlation: float = 0.8,
+    noise: float = 0.5,
+    cold_item_fraction: float = 0.2,
+    seed: int = 0,
+) -> SequenceWorld:
+    """A source domain of behaviour sequences and a target with click and rating labels (notebook 11, 大模型).
+
+    Generative story (one numpy Generator(seed)); items j and users i, latent_dim d:
+
+        item_factors  v_j = sqrt(a) c_k(j) + sqrt(1 - a) e_j with a = cluster_share: each item belongs to one
+                      of num_clusters categories (centres c_k ~ N(0, I/d), e_j ~ N(0, I/d));
+                      item_features = v_j B + content_noise * e (content vectors)
+        item_bias     b_j ~ N(0, 0.5^2)    (popularity)
+        user tastes   u_i ~ N(0, I/d)      (source and target users: different people, same kind)
+        sequence      item_t ~ softmax_j( sqrt(d) (taste_strength u_i.v_j + order_strength v_{t-1}.v_j) + b_j )
+                      over the warm items not yet in the sequence: tastes drive what a user consumes, and
+                      each item pulls the next towards similar items (the order matters)
+        target row    a history of history_length items drawn the same way, then one candidate item drawn
+                      uniformly from ALL items (warm and cold); s = sqrt(d) u.v_c, t = sqrt(d) u M v_c
+                      (scaled like s), r = rho s + sqrt(1 - rho^2) t with rho = task_correlation
+        propensity    a_i = sqrt(d) w.u_i for a fixed unit direction w: how much a user clicks and how kindly
+                      they rate, a part of their taste (so visible through their history)
+        click         ~ Bernoulli(sigmoid(2 s + a_i + b_c - 0.5 + noise * e))
+                      click_probability = sigmoid(2 s + a_i + b_c - 0.5)   (b_c: the candidate's popularity)
+        rating        = clip(round(3 + 1.1 r + 0.5 a_i + noise * e), 1, 5);  rating_scaled = (rating - 1) / 4
+
+    So a target label depends on the user's taste, which a model sees only through the history: what a
+    next-item model pre-trained on the source learns about items and tastes is what the target needs.
+    A cold_item_fraction of items never occurs in any sequence (cold-start items, with content only).
+    """
+    num_items = _check_int("num_items", num_items, 4, 100_000)
+    num_source = _check_int("num_source", num_source, 1, 10_000_000)
+    num_target = _check_int("num_target", num_target, 1, 10_000_000)
+    latent_dim = _check_int("latent_dim", latent_dim, 1, 256)
+    num_clusters = _check_int("num_clusters", num_clusters, 1, num_items)
+    cluster_share = _check_float("cluster_share", cluster_share, 0.0, 1.0)
+    item_feature_dim = _check_int("item_feature_dim", item_feature_dim, 1, 4096)
+    content_noise = _check_float("content_noise", content_noise, 0.0, 10.0)
+    taste_strength = _check_float("taste_strength", taste_strength, 0.0, 100.0)
+    order_strength = _check_float("order_strength", order_strength, 0.0, 100.0)
+    rho = _check_float("task_correlation", task_correlation, 0.0, 1.0)
+    noise = _check_float("noise", noise, 0.0, 10.0)
+    cold_item_fraction = _check_float("cold_item_fraction", cold_item_fraction, 0.0, 0.9)
+    seed = _check_int("seed", seed, 0, 2**32 - 1)
+    num_cold = int(round(cold_item_fraction * num_items))
+    longest = max(_check_int("source_length", source_length, 2, 1000),
+                  _check_int("history_length", history_length, 1, 1000))
+    if longest > num_items - num_cold:
+        raise ValueError(f"sequences of {longest} distinct items need at least that many warm items, "
+                         f"got {num_items - num_cold} (num_items={num_items}, cold_item_fraction={cold_item_fraction})")
+
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_clusters, latent_dim))
+    item_cluster = rng.permutation(np.arange(num_items) % num_clusters).astype(np.int32)
+    own = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_items, latent_dim))
+    item_factors = np.sqrt(cluster_share) * centres[item_cluster] + np.sqrt(1.0 - cluster_share) * own
+    item_features = _content(rng, item_factors, item_feature_dim, content_noise)
+    item_bias = rng.normal(0.0, 0.5, num_items)
+    cold_items = np.sort(rng.choice(num_items, num_cold, replace=False)).astype(np.int32)
+    warm = np.ones(num_items, dtype=bool)
+    warm[cold_items] = False
+    mixing = rng.normal(0.0, 1.0, (latent_dim, latent_dim)) / np.sqrt(latent_dim)
+
+    source_users = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_source, latent_dim))
+    source_sequences, last_probability = _taste_sequences(rng, source_users, item_factors, item_bias, source_length,
+                                                          warm, taste_strength, order_strength)
+    target_users = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_target, latent_dim))
+    history, _ = _taste_sequences(rng, target_users, item_factors, item_bias, history_length, warm,
+                                  taste_strength, order_strength)
+    candidate = rng.integers(0, num_items, num_target).astype(np.int32)
+    u, v = target_users, item_factors[candidate]
+    affinity = np.sqrt(latent_dim) * np.einsum("nd,nd->n", u, v)
+    other = np.sqrt(latent_dim) * np.einsum("nd,de,ne->n", u, mixing, v)
+    other = other / (other.std() + 1e-12) * (affinity.std() + 1e-12)
+    rating_signal = rho * affinity + np.sqrt(1.0 - rho**2) * other
+    direction = rng.normal(size=latent_dim)
+    propensity = np.sqrt(latent_dim) * target_users @ (direction / np.linalg.norm(direction))
+    click_logit = 2.0 * affinity + propensity + item_bias[candidate] - 0.5
+    click = (rng.random(num_target) < _sigmoid(click_logit + noise * rng.normal(size=num_target))).astype(np.float32)
+    rating_real = 3.0 + 1.1 * rating_signal + 0.5 * propensity + noise * rng.normal(size=num_target)
+    rating = np.clip(np.round(rating_real), 1, 5)
+    rating = rating.astype(np.float32)
+    return SequenceWorld(
+        source_sequences=source_sequences,
+        source_last_probability=last_probability,
+        source_user_factors=source_users.astype(np.float32),
+        target_history=history,
+        target_candidate=candidate,
+        click=click,
+        rating=rating,
+        rating_scaled=((rating - 1.0) / 4.0).astype(np.float32),
+        click_probability=_sigmoid(click_logit).astype(np.float32),
+        target_user_factors=target_users.astype(np.float32),
+        item_factors=item_factors.astype(np.float32),
+        item_features=item_features,
+        cold_items=cold_items,
+        meta={"seed": seed, "latent_dim": latent_dim, "item_cluster": item_cluster, "taste_strength": taste_strength,
+              "order_strength": order_strength, "task_correlation": rho, "noise": noise},
+    )
+
+
+# ------------------------------------------------------------------------- the feed (notebook 12)
+@dataclass
+class Feed:
+    """A feed whose truth is known for EVERY (user, item) pair, shown or not (notebook 12: online metrics).
+
+    Side tables: user_features (num_users, user_feature_dim), item_features (num_items, item_feature_dim),
+    the latent user_factors and item_factors, and user_activity (num_users,): how much each user clicks
+    whatever is shown (an offset of the click logit) and how often the user visits. The truth of any pairs
+    is computed on demand (see make_feed): click_probability (at the top position; times examination(position)
+    lower down), conversion_probability (p(convert | click)), rating_probability (the expected rating
+    scaled to (0, 1)).
+    """
+
+    user_features: np.ndarray
+    item_features: np.ndarray
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    user_activity: np.ndarray
+    item_click_bias: np.ndarray
+    user_conversion_bias: np.ndarray
+    item_conversion_bias: np.ndarray
+    item_rating_bias: np.ndarray
+    mixing: np.ndarray
+    click_offset: float
+    conversion_offset: float
+    position_bias: float
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def num_users(self) -> int:
+        return int(self.user_features.shape[0])
+
+    @property
+    def num_items(self) -> int:
+        return int(self.item_features.shape[0])
+
+    def _signals(self, user_id, item_id, which=("affinity", "other", "third")):
+        """The signals named in `which` of the pairs: affinity s, a second signal t, a third w (each scaled like s)."""
+        u, v = self.user_factors[np.asarray(user_id)], self.item_factors[np.asarray(item_id)]
+        scale = np.sqrt(u.shape[-1])
+        formulas = {"affinity": lambda: np.sum(u * v, axis=-1),
+                    "other": lambda: np.sum((u @ self.mixing) * v, axis=-1),
+                    "third": lambda: np.sum(u * (v @ self.mixing), axis=-1)}  # the transposed mixing
+        return tuple(scale * formulas[name]() for name in which)
+
+    def click_logit(self, user_id, item_id) -> np.ndarray:
+        """The true click logit of the pairs at the top position: 1.5 s + user activity + item term + offset."""
+        (affinity,) = self._signals(user_id, item_id, ("affinity",))
+        return (1.5 * affinity + self.user_activity[np.asarray(user_id)] + self.item_click_bias[np.asarray(item_id)]
+                + self.click_offset)
+
+    def examination(self, position) -> np.ndarray:
+        """p(the user looks at a 0-based position) = 1 / (1 + position) ** position_bias (1 at the top)."""
+        return 1.0 / (1.0 + np.asarray(position, dtype=np.float64)) ** self.position_bias
+
+    def click_probability(self, user_id, item_id, position=None) -> np.ndarray:
+        """The true p(click) of the pairs: at the top position, or times examination(position) when given."""
+        probability = _sigmoid(self.click_logit(user_id, item_id))
+        return probability if position is None else probability * self.examination(position)
+
+    def conversion_logit(self, user_id, item_id) -> np.ndarray:
+        """The true conversion logit of the pairs: 1.5 (rho s + sqrt(1 - rho^2) t) + user and item terms + offset."""
+        affinity, other = self._signals(user_id, item_id, ("affinity", "other"))
+        rho = self.meta["funnel_correlation"]
+        return (1.5 * (rho * affinity + np.sqrt(1.0 - rho**2) * other) + self.user_conversion_bias[np.asarray(user_id)]
+                + self.item_conversion_bias[np.asarray(item_id)] + self.conversion_offset)
+
+    def conversion_probability(self, user_id, item_id) -> np.ndarray:
+        """The true p(convert | click) of the pairs (whether they were shown or not)."""
+        return _sigmoid(self.conversion_logit(user_id, item_id))
+
+    def rating_probability(self, user_id, item_id) -> np.ndarray:
+        """The true expected rating of the pairs after a click, scaled to (0, 1): (rating - 1) / 4."""
+        affinity, third = self._signals(user_id, item_id, ("affinity", "third"))
+        return _sigmoid(0.4 * affinity + 0.9 * third + self.item_rating_bias[np.asarray(item_id)])
+
+
+@dataclass
+class FeedLog:
+    """Logged impressions of a Feed (notebook 12). Per impression (length n): user_id, item_id, position
+    (0-based), click (0/1), conversion (0/1, only after a click), rating (1..5 after a click, 0 without one),
+    and the truth of that impression: click_probability (at its position), conversion_probability, rating_probability."""
+
+    user_id: np.ndarray
+    item_id: np.ndarray
+    position: np.ndarray
+    click: np.ndarray
+    conversion: np.ndarray
+    rating: np.ndarray
+    click_probability: np.ndarray
+    conversion_probability: np.ndarray
+    rating_probability: np.ndarray
+
+    _PER_ROW = ("user_id", "item_id", "position", "click", "conversion", "rating", "click_probability",
+                "conversion_probability", "rating_probability")
+
+    def __len__(self) -> int:
+        return int(self.user_id.shape[0])
+
+    def subset(self, rows) -> "FeedLog":
+        """The impressions at `rows` (indices, a boolean mask or a slice)."""
+        rows = rows if isinstance(rows, slice) else np.asarray(rows)
+        return replace(self, **{name: getattr(self, name)[rows] for name in self._PER_ROW})
+
+
+def make_feed(
+    num_users: int = 1000,
+    num_items: int = 400,
+    *,
+    latent_dim: int = 4,
+    user_feature_dim: int = 6,
+    item_feature_dim: int = 6,
+    content_noise: float = 0.7,
+    activity_spread: float = 1.0,
+    click_rate: float = 0.1,
+    conversion_rate: float = 0.1,
+    funnel_correlation: float = 0.5,
+    position_bias: float = 1.0,
+    seed: int = 0,
+) -> Feed:
+    """A feed with the truth of every (user, item) pair known (notebook 12: GAUC, fusion, A/B tests, cold start).
+
+    Users, items, latent factors and content features are drawn as in make_funnel. For user i and item j:
+
+        s, t, w       = sqrt(latent_dim) u_i . v_j, sqrt(latent_dim) u_i M v_j, sqrt(latent_dim) v_j M u_i
+        click logit   = 1.5 s + a_i + b_j + c_click        a_i ~ N(0, activity_spread^2): the user's activity
+        CVR logit     = 1.5 (rho s + sqrt(1 - rho^2) t) + a'_i + b'_j + c_conversion      rho = funnel_correlation
+        rating        = sigmoid(0.4 s + 0.9 w + b''_j), the expected rating scaled to (0, 1)
+        examination   = 1 / (1 + position) ** position_bias      p(click at a position) = p(click) x examination
+
+    The user activity a_i is seen in no feature: a model can learn it only from the user's history. c_click
+    and c_conversion set the mean true CTR (top position) and CVR over (50,000 random) pairs to click_rate
+    and conversion_rate. Logs of impressions: make_feed_log.
+    """
+    num_users = _check_int("num_users", num_users, 2, 1_000_000)
+    num_items = _check_int("num_items", num_items, 2, 1_000_000)
+    latent_dim = _check_int("latent_dim", latent_dim, 1, 256)
+    user_feature_dim = _check_int("user_feature_dim", user_feature_dim, 1, 4096)
+    item_feature_dim = _check_int("item_feature_dim", item_feature_dim, 1, 4096)
+    content_noise = _check_float("content_noise", content_noise, 0.0, 10.0)
+    activity_spread = _check_float("activity_spread", activity_spread, 0.0, 5.0)
+    click_rate = _check_float("click_rate", click_rate, 1e-4, 0.99)
+    conversion_rate = _check_float("conversion_rate", conversion_rate, 1e-4, 0.99)
+    rho = _check_float("funnel_correlation", funnel_correlation, -1.0, 1.0)
+    position_bias = _check_float("position_bias", position_bias, 0.0, 5.0)
+    seed = _check_int("seed", seed, 0, 2**32 - 1)
+
+    rng = np.random.default_rng(seed)
+    user_factors = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_users, latent_dim))
+    item_factors = rng.normal(0.0, 1.0 / np.sqrt(latent_dim), (num_items, latent_dim))
+    feed = Feed(
+        user_features=_content(rng, user_factors, user_feature_dim, content_noise),
+        item_features=_content(rng, item_factors, item_feature_dim, content_noise),
+        user_factors=user_factors.astype(np.float32),
+        item_factors=item_factors.astype(np.float32),
+        user_activity=rng.normal(0.0, activity_spread, num_users),
+        item_click_bias=rng.normal(0.0, 0.5, num_items),
+        user_conversion_bias=rng.normal(0.0, 0.3, num_users),
+        item_conversion_bias=rng.normal(0.0, 0.5, num_items),
+        item_rating_bias=rng.normal(0.0, 0.3, num_items),
+        mixing=rng.normal(0.0, 1.0, (latent_dim, latent_dim)) / np.sqrt(latent_dim),
+        click_offset=0.0,
+        conversion_offset=0.0,
+        position_bias=position_bias,
+        meta={"funnel_correlation": rho, "seed": seed, "latent_dim": latent_dim, "click_rate": click_rate,
+              "conversion_rate": conversion_rate, "activity_spread": activity_spread},
+    )
+    users, items = rng.integers(0, num_users, 50_000), rng.integers(0, num_items, 50_000)  # pairs for the offsets
+    feed.click_offset = _offset_for_mean(feed.click_logit(users, items), click_rate)
+    feed.conversion_offset = _offset_for_mean(feed.conversion_logit(users, items), conversion_rate)
+    return feed
+
+
+def make_feed_log(feed: Feed, num_impressions: int = 20_000, *, visits_follow_activity: float = 0.7,
+                  positions=None, seed: int = 0) -> FeedLog:
+    """Impressions of a Feed drawn at random (notebook 12): users in proportion to exp(visits_follow_activity x
+    activity) (the active users visit more), items with a mild popularity skew; then a click from the true
+    p(click) at the impression's position (`positions`: an array of 0-based positions, default all 0), a
+    conversion after a click from the true CVR, and a rating (1..5) after a click around the true rating."""
+    num_impressions = _check_int("num_impressions", num_impressions, 1, 50_000_000)
+    rng = np.random.default_rng(_check_int("seed", seed, 0, 2**32 - 1))
+    visit_weights = np.exp(visits_follow_activity * feed.user_activity)
+    user_id = rng.choice(feed.num_users, num_impressions, p=visit_weights / visit_weights.sum()).astype(np.int32)
+    item_id = rng.choice(feed.num_items, num_impressions, p=_popularity(rng, feed.num_items, 0.6)).astype(np.int32)
+    position = np.zeros(num_impressions, np.int32) if positions is None else np.asarray(positions, np.int32)
+    click_probability = feed.click_probability(user_id, item_id, position)
+    conversion_probability = feed.conversion_probability(user_id, item_id)
+    rating_probability = feed.rating_probability(user_id, item_id)
+    click = (rng.random(num_impressions) < click_probability).astype(np.float32)
+    conversion = (click * (rng.random(num_impressions) < conversion_probability)).astype(np.float32)
+    rating = np.clip(np.round(1.0 + 4.0 * rating_probability + 0.6 * rng.normal(0.0, 1.0, num_impressions)), 1, 5)
+    return FeedLog(user_id=user_id, item_id=item_id, position=position, click=click, conversion=conversion,
+                   rating=(rating * click).astype(np.float32),
+                   click_probability=click_probability.astype(np.float32),
+                   conversion_probability=conversion_probability.astype(np.float32),
+                   rating_probability=rating_probability.astype(np.float32))
+
+
 # --------------------------------------------------------------------------------------- splits
 def split_random(data: Interactions, test_fraction: float = 0.2, seed: int = 0):
     """(train, test): a random share of interactions held out. Notebooks 01 on."""
@@ -636,3 +1037,208 @@ def split_cold_items(data: Interactions):
         raise ValueError("split_cold_items needs cold items: generate with cold_item_fraction > 0")
     is_test = np.isin(data.item_id, data.cold_items)
     return data.subset(~is_test), data.subset(is_test)
+
+
+# ---------------------------------------------------------------------- real data: MovieLens (notebook 12)
+MOVIELENS_FILES = {"MovieLens 100K": ("u.data", "u.item", "u.user"),
+                   "MovieLens 1M": ("ratings.dat", "movies.dat", "users.dat")}
+MOVIELENS_GENRES = {  # the genre columns of u.item (100K, in file order) and the genre names of movies.dat (1M)
+    "MovieLens 100K": ("unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+                       "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+                       "Thriller", "War", "Western"),
+    "MovieLens 1M": ("Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
+                     "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War",
+                     "Western"),
+}
+LIKED_RATING = 4  # load_movielens' click stand-in: a rating of 4 or 5 stars counts as a click ("liked")
+
+
+class MovieLensError(ValueError):
+    """A MovieLens folder that is missing, incomplete or in another format; the message names the file expected."""
+
+
+def _movielens_lines(path, name: str) -> list[str]:
+    """The non-empty lines of one MovieLens file (latin-1, as GroupLens ships them)."""
+    try:
+        text = path.read_text(encoding="latin-1")
+    except OSError as error:
+        raise MovieLensError(f"cannot read {name}: {error.strerror or error}") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise MovieLensError(f"{name} is empty")
+    return lines
+
+
+def _movielens_table(lines: list[str], name: str, separator: str, columns: int, what: str) -> list[list[str]]:
+    """Split every line into at least `columns` fields, or raise naming the file, the line and the layout."""
+    rows = [line.split(separator) for line in lines]
+    for number, row in enumerate(rows, start=1):
+        if len(row) < columns:
+            shown = lines[number - 1][:80]
+            raise MovieLensError(f"{name} line {number}: expected {columns} fields separated by {separator!r} "
+                                 f"({what}), got {shown!r}: is this a MovieLens 100K or 1M file?")
+    return rows
+
+
+def _movielens_numbers(rows, column: int, name: str, what: str) -> np.ndarray:
+    """Column `column` of `rows` as int64, or raise naming the file, the line and the field."""
+    try:
+        return np.array([int(row[column]) for row in rows], dtype=np.int64)
+    except ValueError:
+        number = next(i for i, row in enumerate(rows, start=1) if not row[column].strip().lstrip("-").isdigit())
+        raise MovieLensError(f"{name} line {number}: the {what} {rows[number - 1][column]!r} is not an integer") from None
+
+
+def _movielens_index(original_ids: np.ndarray, known: np.ndarray, name: str, table: str, what: str) -> np.ndarray:
+    """Zero-based positions of `original_ids` in the sorted ids `known` of the side table, or raise."""
+    position = np.clip(np.searchsorted(known, original_ids), 0, len(known) - 1)
+    missing = known[position] != original_ids
+    if missing.any():
+        first = int(np.argmax(missing))
+        raise MovieLensError(f"{name} line {first + 1}: {what} {original_ids[first]} is not in {table}")
+    return position.astype(np.int32)
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    """(values - mean) / std over the finite values; missing (NaN) values become 0, the mean."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.zeros_like(values)
+    centred = (values - values[finite].mean()) / (values[finite].std() + 1e-12)
+    return np.where(finite, centred, 0.0)
+
+
+def _movielens_year(text: str) -> float:
+    """The 4-digit year at the end of a date ("01-Jan-1995") or a title ("Toy Story (1995)"), NaN if none."""
+    digits = text.strip().rstrip(")").strip()[-4:]
+    return float(digits) if digits.isdigit() else np.nan
+
+
+def load_movielens(folder) -> Interactions:
+    """A MovieLens 100K or 1M folder the learner downloaded, as the course's Interactions (notebook 12).
+
+    100K: u.data (user, item, rating, timestamp; tab-separated), u.item (id|title|date|video date|URL|19 genre
+    flags), u.user (id|age|gender|occupation|zip). 1M: ratings.dat (user::movie::rating::timestamp),
+    movies.dat (id::title::genre|genre...), users.dat (id::gender::age::occupation::zip). Latin-1 text.
+    The result is what make_interactions returns, so every lesson runs on it:
+    - user_id, item_id: zero-based, in the order of the sorted original ids of u.user / u.item (users.dat /
+      movies.dat), so users and items without a rating keep their row; the original ids are in
+      meta["user_original_id"] and meta["item_original_id"], titles in meta["item_title"];
+    - rating: 1..5 stars, rating_scaled = (rating - 1) / 4; rows sorted by timestamp (stable), so the last
+      rows are the latest;
+    - click: a stand-in, 1 where rating >= LIKED_RATING (4); real data has no click log;
+    - item_genres: multi-hot (19 genres in 100K with "unknown", 18 in 1M; names in meta["genres"]);
+      item_features: the genres plus the standardised release year; user_features: standardised age,
+      gender (1 = F) and the occupation one-hot (names in meta["occupations"]);
+    - the known truth does not exist on real data: click_probability is NaN on every row, user_factors and
+      item_factors have zero columns, cold_items is empty (meta["known_truth"] is False).
+    Raises MovieLensError (a ValueError) naming the file it expected when the folder is missing, lacks a
+    file, or a file is not in the format above (the line is named). No download happens here.
+    """
+    from pathlib import Path
+
+    folder = Path(folder)
+    layouts = " or ".join(f"{', '.join(files)} ({source})" for source, files in MOVIELENS_FILES.items())
+    if not folder.is_dir():
+        raise MovieLensError(f"MovieLens folder not found: {folder} (expected a folder holding {layouts})")
+    present = {source: [name for name in files if (folder / name).is_file()] for source, files in MOVIELENS_FILES.items()}
+    source = next((s for s, files in MOVIELENS_FILES.items() if files[0] in present[s]), None)
+    if source is None:
+        hint = ""
+        if (folder / "ratings.csv").is_file():
+            hint = ": it holds ratings.csv, the layout of MovieLens 20M/25M/32M/latest, which this loader does not read"
+        else:
+            inside = [name for name in ("ml-100k", "ml-1m") if (folder / name).is_dir()]
+            hint = f": did you mean its subfolder {inside[0]}?" if inside else ""
+        raise MovieLensError(f"{folder} holds neither u.data (MovieLens 100K) nor ratings.dat (MovieLens 1M){hint} "
+                             f"(expected {layouts})")
+    files = MOVIELENS_FILES[source]
+    for name in files:
+        if name not in present[source]:
+            raise MovieLensError(f"{source} folder {folder} has {files[0]} but no {name} (expected {', '.join(files)})")
+    ratings_name, items_name, users_name = files
+    genres = MOVIELENS_GENRES[source]
+
+    if source == "MovieLens 100K":
+        rating_rows = _movielens_table(_movielens_lines(folder / ratings_name, ratings_name), ratings_name, "\t", 4,
+                                       "user id, item id, rating, timestamp")
+        item_rows = _movielens_table(_movielens_lines(folder / items_name, items_name), items_name, "|",
+                                     5 + len(genres), f"id|title|release date|video release date|URL|{len(genres)} genre flags")
+        user_rows = _movielens_table(_movielens_lines(folder / users_name, users_name), users_name, "|", 5,
+                                     "id|age|gender|occupation|zip code")
+        flags = np.array([[field.strip() == "1" for field in row[5:5 + len(genres)]] for row in item_rows])
+        item_years = np.array([_movielens_year(row[2]) for row in item_rows])
+        ages = _movielens_numbers(user_rows, 1, users_name, "age")
+        genders, occupations = [row[2].strip() for row in user_rows], [row[3].strip() for row in user_rows]
+    else:
+        rating_rows = _movielens_table(_movielens_lines(folder / ratings_name, ratings_name), ratings_name, "::", 4,
+                                       "UserID::MovieID::Rating::Timestamp")
+        item_rows = _movielens_table(_movielens_lines(folder / items_name, items_name), items_name, "::", 3,
+                                     "MovieID::Title::Genres")
+        user_rows = _movielens_table(_movielens_lines(folder / users_name, users_name), users_name, "::", 5,
+                                     "UserID::Gender::Age::Occupation::Zip-code")
+        lookup = {genre: column for column, genre in enumerate(genres)}
+        flags = np.zeros((len(item_rows), len(genres)), dtype=bool)
+        for row_number, row in enumerate(item_rows):
+            for genre in row[2].strip().split("|"):
+                if genre not in lookup:
+                    raise MovieLensError(f"{items_name} line {row_number + 1}: unknown genre {genre!r} "
+                                         f"(MovieLens 1M genres: {', '.join(genres)})")
+                flags[row_number, lookup[genre]] = True
+        item_years = np.array([_movielens_year(row[1]) for row in item_rows])
+        ages = _movielens_numbers(user_rows, 2, users_name, "age")
+        genders = [row[1].strip() for row in user_rows]
+        occupations = [f"occupation {int(code)}" for code in _movielens_numbers(user_rows, 3, users_name, "occupation")]
+
+    user_original = _movielens_numbers(rating_rows, 0, ratings_name, "user id")
+    item_original = _movielens_numbers(rating_rows, 1, ratings_name, "item id")
+    stars = _movielens_numbers(rating_rows, 2, ratings_name, "rating")
+    timestamp = _movielens_numbers(rating_rows, 3, ratings_name, "timestamp")
+    bad = (stars < 1) | (stars > 5)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise MovieLensError(f"{ratings_name} line {first + 1}: rating {stars[first]} is not in 1..5")
+    users_known = _movielens_numbers(user_rows, 0, users_name, "user id")
+    items_known = _movielens_numbers(item_rows, 0, items_name, "item id")
+    for known, name in ((users_known, users_name), (items_known, items_name)):
+        if len(np.unique(known)) != len(known):
+            raise MovieLensError(f"{name}: an id appears on two lines")
+    user_order, item_order = np.argsort(users_known), np.argsort(items_known)
+    user_id = _movielens_index(user_original, users_known[user_order], ratings_name, users_name, "user")
+    item_id = _movielens_index(item_original, items_known[item_order], ratings_name, items_name, "item")
+    pairs = user_id.astype(np.int64) * len(items_known) + item_id
+    if len(np.unique(pairs)) != len(pairs):
+        raise MovieLensError(f"{ratings_name}: a (user, item) pair is rated twice; MovieLens has one rating per pair")
+
+    occupation_names = sorted(set(occupations))
+    occupation_column = np.array([occupation_names.index(name) for name in occupations])
+    user_features = np.column_stack([
+        _standardised(ages.astype(np.float64)),
+        np.array([gender == "F" for gender in genders], dtype=np.float64),
+        np.eye(len(occupation_names))[occupation_column],
+    ])[user_order]
+    item_genres = flags[item_order].astype(np.float32)
+    item_features = np.column_stack([item_genres, _standardised(item_years[item_order])])
+
+    order = np.argsort(timestamp, kind="stable")  # rows in time order: the last rows are the latest
+    rating = stars[order].astype(np.float32)
+    titles = [row[1].strip() for row in item_rows]
+    return Interactions(
+        user_id=user_id[order],
+        item_id=item_id[order],
+        click=(rating >= LIKED_RATING).astype(np.float32),
+        rating=rating,
+        rating_scaled=((rating - 1.0) / 4.0).astype(np.float32),
+        click_probability=np.full(len(rating), np.nan, dtype=np.float32),
+        user_features=user_features.astype(np.float32),
+        item_features=item_features.astype(np.float32),
+        item_genres=item_genres,
+        user_factors=np.zeros((len(users_known), 0), dtype=np.float32),
+        item_factors=np.zeros((len(items_known), 0), dtype=np.float32),
+        cold_items=np.zeros(0, dtype=np.int32),
+        meta={"source": source, "known_truth": False, "click": f"rating >= {LIKED_RATING} (a stand-in)",
+              "genres": genres, "occupations": tuple(occupation_names),
+              "user_original_id": users_known[user_order], "item_original_id": items_known[item_order],
+              "item_title": [titles[i] for i in item_order],
+              "first_timestamp": int(timestamp.min()), "last_timestamp": int(timestamp.max())},
+    )

@@ -166,3 +166,54 @@ def test_loss_scale_and_conflicting_tasks_truth():
         assert conflicting[signal].std() == pytest.approx(1.0, rel=1e-3)
     with pytest.raises(ValueError, match="watch_scale"):
         data.make_loss_scale_tasks(100, watch_scale=0.0)
+
+
+# ------------------------------------------------------------------------------------------ notebook 11
+def test_sequence_world_shapes_order_and_cold_items():
+    world = data.make_sequence_world(num_items=60, num_source=400, num_target=800, source_length=8,
+                                     history_length=5, seed=4)
+    assert world.source_sequences.shape == (400, 8) and world.target_sequences().shape == (800, 6)
+    assert world.source_last_probability.shape == (400, 60)
+    np.testing.assert_allclose(world.source_last_probability.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(world.target_sequences()[:, -1], world.target_candidate)  # candidate last
+    # no item twice in a sequence; cold items never in a sequence, but they are candidates
+    assert all(len(set(row)) == len(row) for row in world.source_sequences)
+    assert not np.isin(world.source_sequences, world.cold_items).any()
+    assert not np.isin(world.target_history, world.cold_items).any()
+    assert 0.05 < world.candidate_is_cold.mean() < 0.4
+    # the last item was drawn from the documented distribution: it has positive probability, never a seen item
+    rows = np.arange(400)
+    assert np.all(world.source_last_probability[rows, world.source_sequences[:, -1]] > 0)
+    assert np.all(world.source_last_probability[rows[:, None], world.source_sequences[:, :-1]] == 0)
+    again = data.make_sequence_world(num_items=60, num_source=400, num_target=800, source_length=8,
+                                     history_length=5, seed=4)
+    np.testing.assert_array_equal(world.source_sequences, again.source_sequences)
+    np.testing.assert_array_equal(world.click, again.click)
+    sub = world.subset(world.candidate_is_cold)
+    assert len(sub) == int(world.candidate_is_cold.sum()) and sub.candidate_is_cold.all()
+
+
+def test_sequence_world_tastes_drive_sequences_and_labels():
+    world = data.make_sequence_world(num_items=100, num_source=1500, num_target=3000, seed=2)
+    # the items a user consumed match their taste better than random items do
+    taste_fit = np.einsum("nd,ntd->nt", world.source_user_factors, world.item_factors[world.source_sequences])
+    assert taste_fit.mean() > 0.1 > abs((world.source_user_factors @ world.item_factors.T).mean())
+    # the truth's top 10 contains the actual last item far more often than the 10 most popular items do
+    top = np.argsort(-world.source_last_probability, axis=1)[:, :10]
+    truth_recall = (top == world.source_sequences[:, -1:]).any(axis=1).mean()
+    popular = np.argsort(-np.bincount(world.source_sequences[:, :-1].ravel(), minlength=100))[:10]
+    assert truth_recall > 2 * np.isin(world.source_sequences[:, -1], popular).mean()
+    # clicks follow the known probability; a taste estimated from the history predicts them
+    assert abs(world.click.mean() - world.click_probability.mean()) < 0.03
+    affinity = np.einsum("nd,nd->n", world.target_user_factors, world.item_factors[world.target_candidate])
+    assert np.corrcoef(affinity, world.click)[0, 1] > 0.2 and np.corrcoef(affinity, world.rating)[0, 1] > 0.2
+    estimate = world.item_factors[world.target_history].mean(axis=1)
+    assert np.corrcoef(estimate.ravel(), world.target_user_factors.ravel())[0, 1] > 0.3
+    np.testing.assert_allclose(world.rating_scaled, (world.rating - 1) / 4)
+
+
+def test_sequence_world_invalid_arguments():
+    with pytest.raises(ValueError, match="warm items"):
+        data.make_sequence_world(num_items=10, source_length=11)
+    with pytest.raises(ValueError, match="order_strength"):
+        data.make_sequence_world(order_strength=-1.0)
