@@ -175,7 +175,10 @@ def fuse_scores(logits, weights, kind="product", negative_rates=None):
             that head was trained; it may name only some tasks (the others were not downsampled).
 
     Returns:
-        A numpy float array (n,): the fused score of each candidate (row i fuses the tasks' row i).
+        A numpy float array (n,): the fused score of each candidate (row i fuses the tasks' row i). It is
+        exact for extreme logits too: a logit of -800 is a tiny probability (about e^-800), not 0, and
+        with a weight of 0.01 its share of a product is e^-8, a score of the same order. The inputs are
+        left unchanged.
 
     Raises:
         ValueError: if kind is not "product" or "sum"; if logits is empty; if the keys of weights are not
@@ -254,6 +257,8 @@ def ab_test(clicks_a, views_a, clicks_b, views_b, confidence=0.95):
     Returns:
         A dict of floats {"ctr_a", "ctr_b", "lift", "low", "high"}: each arm's CTR (sum of clicks over
         sum of views), the relative lift ctr_b / ctr_a - 1 and the interval's ends (low <= lift <= high).
+        Arm b may have no clicks at all: then the lift is -1 and, every user's linearised contribution
+        being 0, the interval has zero width (low = high = -1).
 
     Raises:
         ValueError: if an arm's clicks and views are not 1-D of one length, if an arm has fewer than 2

@@ -492,8 +492,9 @@ def _gauc_fast(labels, scores, users) -> float:
 
 
 # ------------------------------------------------------------------------------ fuse_scores
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+def _log_sigmoid(x):
+    """log sigmoid(x), finite for every finite x."""
+    return -np.logaddexp(0.0, -np.asarray(x, dtype=float))
 
 
 def _fuse(logits: dict, weights: dict, kind: str, negative_rates: dict | None = None,
@@ -501,21 +502,21 @@ def _fuse(logits: dict, weights: dict, kind: str, negative_rates: dict | None = 
     """The definition (and, for the messages, its usual mistakes)."""
     negative_rates = negative_rates or {}
     weight_list = list(weights.values()) if pair_by_position else [weights[task] for task in logits]
-    probabilities = []
+    log_probabilities = []  # in logs, so that extreme logits stay exact (the docstring asks for it)
     for task, values in logits.items():
-        q = _sigmoid(values)
+        logit = np.asarray(values, dtype=float)
         if correction == "every" and negative_rates:
             rate = next(iter(negative_rates.values()))
         elif correction == "none":
             rate = None
         else:
             rate = negative_rates.get(task)
-        if rate is not None:
-            q = q * rate / (q * rate + 1 - q) if correction != "inverted" else (q / rate) / (q / rate + 1 - q)
-        probabilities.append(q)
+        if rate is not None:  # the odds times r (right) or divided by r (inverted)
+            logit = logit + np.log(rate) if correction != "inverted" else logit - np.log(rate)
+        log_probabilities.append(_log_sigmoid(logit))
     if kind == "product":
-        return np.prod([p ** w for p, w in zip(probabilities, weight_list)], axis=0)
-    return np.sum([w * p for p, w in zip(probabilities, weight_list)], axis=0)
+        return np.exp(np.sum([w * lp for lp, w in zip(log_probabilities, weight_list)], axis=0))
+    return np.sum([w * np.exp(lp) for lp, w in zip(log_probabilities, weight_list)], axis=0)
 
 
 def _fuse_cause(logits, weights, kind, negative_rates, got) -> str:
@@ -621,6 +622,20 @@ def check_fuse_scores(impl) -> None:
                                                                   "{'conversion': 0.5, 'click': 1.0}, kind='product', "
                                                                   "negative_rates={'click': 0.3})",
                   kind="product", negative_rates={"click": 0.3})
+    extreme = {"click": np.array([-800.0, 3.0, -1.0]), "conversion": np.array([2.0, -760.0, 0.5])}
+    extreme_weights = {"conversion": 0.01, "click": 0.02}
+    expected = _fuse(extreme, extreme_weights, "product")
+    got = np.asarray(_call_untouched(impl.fuse_scores, (extreme, extreme_weights), "fuse_scores(<logits down to "
+                                     "-800>, {'conversion': 0.01, 'click': 0.02}, kind='product')",
+                                     {"kind": "product"}), dtype=float)
+    if got.shape == expected.shape and np.any(got[:2] == 0) and not np.allclose(got, expected, rtol=RTOL):
+        raise AssertionError(f"fuse_scores(<logits -800 and -760 with weights 0.02 and 0.01>, kind='product') returned "
+                             f"{short(got)}; expected {short(expected)}: e^-800 ** 0.02 is about e^-16, not 0. Likely "
+                             "cause: 1 / (1 + exp(-x)) underflows to 0 for a logit below about -745 (after an "
+                             "overflow warning); work in logs: log sigmoid(x) = -np.logaddexp(0, -x), and the "
+                             "product is exp(sum w * log p)")
+    _expect_fused(impl, extreme, extreme_weights, "fuse_scores(<logits down to -800>, {'conversion': 0.01, "
+                                                  "'click': 0.02}, kind='product')", kind="product")
     _expect_fused(impl, {"click": [1.2], "conversion": [-0.7]}, {"conversion": 1.0, "click": 1.0},
                   "fuse_scores(<one candidate>, ..., kind='sum')", kind="sum")
     as_float32 = {task: values.astype(np.float32) for task, values in logits.items()}
@@ -742,7 +757,7 @@ def _expect_ab(impl, arms, confidence, what, *, pass_confidence=True) -> None:
         if abs(got[key] - expected[key]) > 1e-6 * max(1.0, abs(expected[key])):
             raise AssertionError(f"{what} returned {returned}; expected {shown}."
                                  + _ab_cause(arms, confidence, got, expected))
-    half = (expected["high"] - expected["low"]) / 2
+    half = max((expected["high"] - expected["low"]) / 2, 1e-9)  # zero when arm b has no clicks
     population = _expected_ab(*arms, confidence, ddof=0)  # ddof=0 variances: accepted too
     if all(abs(got[key] - population[key]) <= INTERVAL_RTOL * half for key in ("low", "high")):
         return
@@ -768,6 +783,8 @@ def check_ab_test(impl) -> None:
                                   "confidence=0.95)")
     small = ([3, 0, 5, 1, 2], [40, 10, 80, 9, 30], [4, 1, 0, 6], [35, 12, 5, 70])
     _expect_ab(impl, small, 0.95, f"ab_test{small} (lists of ints; 5 and 4 users)")
+    no_clicks_b = ([3, 0, 5, 1], [40, 10, 80, 9], [0, 0, 0], [35, 12, 20])
+    _expect_ab(impl, no_clicks_b, 0.95, f"ab_test{no_clicks_b} (arm b has no clicks: lift -1, low = high = -1)")
 
     good = ([3, 0, 5], [40, 10, 80], [4, 1, 2], [35, 12, 20])
     for args, kwargs, why in (

@@ -70,17 +70,15 @@ def fuse_scores(logits, weights, kind="product", negative_rates=None):
     arrays = {task: np.asarray(values).astype(np.float32) for task, values in logits.items()}
     if len({a.shape for a in arrays.values()}) != 1 or next(iter(arrays.values())).ndim != 1:
         raise ValueError("the logits must be 1-D of one length")
-    probabilities = {}
-    for task, x in arrays.items():
-        q = np.float32(1) / (np.float32(1) + np.exp(-x))  # the head's probability
-        r = np.float32(rates[task])
-        probabilities[task] = q * r / (q * r + 1 - q)  # the downsampling correction, in probability form
+    log_probabilities = {}
+    for task, x in arrays.items():  # log sigmoid(x + log r), in float32: the corrected head, in logs
+        log_probabilities[task] = -np.logaddexp(np.float32(0), -(x + np.log(np.float32(rates[task]))))
     if kind == "product":
-        result = np.ones_like(next(iter(arrays.values())))
-        for task, p in probabilities.items():
-            result = result * p ** np.float32(weights[task])
-        return result
-    return sum(np.float32(weights[task]) * p for task, p in probabilities.items())
+        total = np.zeros_like(next(iter(arrays.values())))
+        for task, log_p in log_probabilities.items():
+            total = total + np.float32(weights[task]) * log_p
+        return np.exp(total)
+    return sum(np.float32(weights[task]) * np.exp(log_p) for task, log_p in log_probabilities.items())
 
 
 def _normal_quantile(probability):

@@ -63,11 +63,11 @@ def fuse_scores(logits, weights, kind="product", negative_rates=None):
     if len({np.shape(values) for values in logits.values()}) != 1 or np.ndim(next(iter(logits.values()))) != 1:
         raise ValueError("the logits must be 1-D of one length")
     table = pd.DataFrame({task: np.asarray(values, dtype=float) for task, values in logits.items()})
-    probabilities = 1 / (1 + np.exp(-(table + np.log(rates))))  # columns aligned by name
+    log_probabilities = -np.logaddexp(0.0, -(table + np.log(rates)))  # columns aligned by name
     weight_row = pd.Series(weights)[table.columns]
     if kind == "product":
-        return (probabilities ** weight_row).prod(axis=1).to_numpy()
-    return (probabilities * weight_row).sum(axis=1).to_numpy()
+        return np.exp((log_probabilities * weight_row).sum(axis=1)).to_numpy()
+    return (np.exp(log_probabilities) * weight_row).sum(axis=1).to_numpy()
 
 
 def ab_test(clicks_a, views_a, clicks_b, views_b, confidence=0.95):
