@@ -57,7 +57,7 @@ class Adapter(layers.Layer):
         1. __init__: super().__init__(**kwargs); keep bottleneck (an int) and the activation function.
         2. build(input_shape): d = input_shape[-1]; make the down Dense(bottleneck) and the up Dense(d, with
            kernel_initializer="zeros", bias_initializer="zeros") and build them (the up one on the shape
-           input_shape[:-1] + (bottleneck,)).
+           tuple(input_shape[:-1]) + (bottleneck,): keras.models.load_model passes a list).
         3. call(x): return x + self.up(self.activation(self.down(x))).
         4. get_config(): super().get_config() updated with bottleneck and the serialized activation.
 

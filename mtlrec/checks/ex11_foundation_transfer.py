@@ -214,6 +214,15 @@ def _check_adapter_probe(impl, width: int, bottleneck: int, activation: str | No
         raise AssertionError(f"Adapter.from_config({what}.get_config()) is named {clone.name!r}; the round trip must "
                              "keep the base config (name='my_adapter'): start from super().get_config() and pass "
                              "**kwargs on to super().__init__")
+    listed = impl.Adapter.from_config(config)
+    try:  # keras.models.load_model builds a layer with the shape read back from JSON: a list
+        listed.build([None, 3, width])
+    except Exception as error:
+        raise AssertionError(f"Adapter.from_config({what}.get_config()).build([None, 3, {width}]) raised "
+                             f"{type(error).__name__}: {error}. keras.models.load_model builds the layer with the "
+                             "input shape read back from the saved file, a list, so a saved model holding this "
+                             "adapter cannot be loaded. Likely cause: input_shape[:-1] + (bottleneck,) adds a tuple "
+                             "to a list; write tuple(input_shape[:-1]) + (bottleneck,)") from None
     clone_weights = _adapter_weights(clone, width, bottleneck, f"Adapter.from_config({what}.get_config())")
     for key, value in values.items():
         clone_weights[key].assign(value.astype("float32"))
@@ -304,6 +313,11 @@ def _attention(impl, what: str, x, kernels, mask) -> np.ndarray:
         elif array.shape == expected_shape[:2] + (expected_shape[1],):
             cause = " Likely cause: the attention weights (batch, T, T) are returned instead of the output."
         raise AssertionError(f"{what} returned shape {array.shape}; expected {expected_shape} (batch, T, d).{cause}")
+    dtype = keras.backend.standardize_dtype(getattr(value, "dtype", array.dtype))
+    if dtype != "float32":
+        raise AssertionError(f"{what} returned dtype {dtype}; expected float32, the dtype of x and the kernels "
+                             "(the docstring's Returns). Likely cause: numpy arithmetic in float64, e.g. np.sqrt of "
+                             "an int or a float64 mask; keras.ops keeps float32")
     if not np.all(np.isfinite(array)):
         rows = sorted({int(t) for t in np.argwhere(~np.isfinite(array))[:, 1]})
         raise AssertionError(f"{what} returned NaN or infinite values (at positions {rows}). Likely cause: masking "
@@ -768,6 +782,25 @@ def check_residual_quantize(impl) -> None:
     what = "residual_quantize(15 vectors with only 3 distinct values (ties), n_levels=2, codebook_size=5, n_iter=4)"
     codes, codebooks = _codes_and_codebooks(impl, what, duplicates, 2, 5, n_iter=4)
     _check_consistency(what, duplicates, codes, codebooks, converged=False)
+    two_points = np.repeat(np.array([[5.0, 5.5], [6.0, 5.2]]), 6, axis=0)  # 4 entries, 2 values: empty clusters
+    low, high = two_points.min(axis=0) - 1e-6, two_points.max(axis=0) + 1e-6
+    for seed in range(3):
+        what = (f"residual_quantize(12 vectors with 2 distinct values, (5, 5.5) and (6, 5.2), n_levels=1, "
+                f"codebook_size=4, n_iter=3, seed={seed})")
+        codes, codebooks = _codes_and_codebooks(impl, what, two_points, 1, 4, n_iter=3, seed=seed)
+        outside = [entry for entry in codebooks[0] if np.any(entry < low) or np.any(entry > high)]
+        if outside:
+            raise AssertionError(f"{what}: the codebook entries {short(np.array(outside))} lie outside the box the "
+                                 f"vectors span ({short(low + 1e-6)} to {short(high - 1e-6)}); an entry starts at a "
+                                 "vector and moves only to a mean of vectors, so it never leaves it. Likely cause: an "
+                                 "entry with no rows moved to 0 (a sum divided by max(count, 1)) or elsewhere; the "
+                                 "docstring keeps it where it is")
+    what = "residual_quantize(vectors (7, 2), n_levels=1, codebook_size=1, n_iter=1, seed=2)"
+    codes, codebooks = _codes_and_codebooks(impl, what, small, 1, 1, n_iter=1, seed=2)
+    if not _close(codebooks[0, 0], small.mean(axis=0), 1e-6, 1e-6):
+        raise AssertionError(f"{what}: one Lloyd iteration moves the one entry to the mean of the vectors "
+                             f"{short(small.mean(axis=0))}; got {short(codebooks[0, 0])}. Likely cause: n_iter - 1 "
+                             "iterations (range(n_iter - 1)), or the update made before the assignment")
 
     # ValueErrors
     for args, why in (((gaussian[:5], 1, 6), "codebook_size=6 > n=5: fewer vectors than entries"),
