@@ -1,13 +1,25 @@
 """mtlrec.lessons.retrieval (two towers with Keras-RS) and mtlrec.lessons.serving (parameters, FLOPs, latency)
 against literal computations; the Keras-RS 0.4.0 behaviour the lesson works around, pinned."""
 
+import importlib
+
 import numpy as np
 import pytest
 
-import keras
-import keras_rs
 
-from mtlrec.lessons import retrieval, serving
+class _OnFirstUse:
+    """A module imported when first used: a learner's plain `pytest` collects this file only to deselect it,
+    and must not pay for importing TensorFlow."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+keras, keras_rs = _OnFirstUse("keras"), _OnFirstUse("keras_rs")
+retrieval, serving = _OnFirstUse("mtlrec.lessons.retrieval"), _OnFirstUse("mtlrec.lessons.serving")
 
 
 def tiny_world():
