@@ -15,6 +15,8 @@ class _OnFirstUse:
         self._name = name
 
     def __getattr__(self, attribute):
+        if attribute.startswith("_"):  # pytest's collection looks for fixture markers: no import for those
+            raise AttributeError(attribute)
         return getattr(importlib.import_module(self._name), attribute)
 
 
