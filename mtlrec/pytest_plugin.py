@@ -92,6 +92,9 @@ def exercise_tests(exercise: str) -> dict:
         result = _result(("mutant", exercise, mutant), lambda: grading.grade_file(exercise, part, mutant))
         assert result.status == grading.FAILED, (
             f"the checks of {exercise}.{part} did not reject the mutant {mutant.name} ({result.status})")
+        crashed = result.message.startswith(f"checking {part}() raised") and mutant.name not in result.message
+        assert not crashed, (f"the checks of {exercise}.{part} crashed on the mutant {mutant.name} instead of "
+                             f"explaining the mistake (nothing in the mutant's file raised): {result.message}")
 
     @pytest.mark.parametrize("alternative", alternatives, ids=[a.stem for a in alternatives])
     def test_alternative_is_accepted(alternative, request):

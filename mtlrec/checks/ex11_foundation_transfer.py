@@ -782,6 +782,15 @@ def check_residual_quantize(impl) -> None:
     what = "residual_quantize(15 vectors with only 3 distinct values (ties), n_levels=2, codebook_size=5, n_iter=4)"
     codes, codebooks = _codes_and_codebooks(impl, what, duplicates, 2, 5, n_iter=4)
     _check_consistency(what, duplicates, codes, codebooks, converged=False)
+    far = 3000.0 + rng.normal(scale=0.1, size=(40, 3))  # far from 0: |x|^2 - 2 x.c + |c|^2 in float32 loses it all
+    what = "residual_quantize(40 float64 vectors near (3000, 3000, 3000), spread 0.1, n_levels=2, codebook_size=4)"
+    codes, codebooks = _codes_and_codebooks(impl, what, far, 2, 4, n_iter=10, seed=1)
+    try:
+        _check_consistency(what, far, codes, codebooks, converged=False)
+    except AssertionError as error:
+        raise AssertionError(f"{error} On these vectors far from the origin, a likely cause is precision: squared "
+                             "distances expanded as |x|^2 - 2 x.c + |c|^2 in float32 cancel almost every digit; keep "
+                             "float64 vectors (np.asarray(vectors, dtype=np.float64)) or compute (x - c)^2") from None
     two_points = np.repeat(np.array([[5.0, 5.5], [6.0, 5.2]]), 6, axis=0)  # 4 entries, 2 values: empty clusters
     low, high = two_points.min(axis=0) - 1e-6, two_points.max(axis=0) + 1e-6
     for seed in range(3):

@@ -230,6 +230,10 @@ def check_auc(impl) -> None:
     labels = [0, 1, 1, 0, 1, 0, 0, 1, 0, 0]
     scores = [0.5, 0.8, 0.2, 0.9, 0.5, 0.2, 0.1, 0.9, 0.4, 0.7]
     _expect_auc(impl, labels, scores, f"auc({labels}, {scores})")
+    # float64 scores closer than float32 can tell apart (a cast to float32 turns them into ties)
+    close = [1.0, 1.0 + 1e-9, 0.0, 2.0]
+    _expect_auc(impl, [0, 1, 0, 1], close, "auc([0, 1, 0, 1], [1.0, 1.0 + 1e-9, 0.0, 2.0]) (two scores 1e-9 apart: "
+                                          "float32 cannot tell them apart, so keep the scores' float64 precision)")
 
     rng = np.random.default_rng(12)
     # many ties: scores on a coarse grid, rows shuffled, labels correlated with the score
@@ -432,6 +436,10 @@ def check_gauc(impl) -> None:
     scores = np.array([score for _, _, score in rows])
     _expect_gauc(impl, labels, scores, users, "gauc(<26 rows of 5 users with string ids, interleaved; ann has 12 rows, "
                                               "bob 3, eve 4; cy and dee hold one class>)")
+    close = np.array([1.0, 1.0 + 1e-9, 0.0, 2.0, 0.3, 0.3 + 1e-10, 0.9])
+    _expect_gauc(impl, [0, 1, 0, 1, 1, 0, 0], close, [7, 7, 7, 7, 8, 8, 8],
+                 "gauc([0, 1, 0, 1, 1, 0, 0], [1.0, 1.0 + 1e-9, 0.0, 2.0, 0.3, 0.3 + 1e-10, 0.9], users [7, 7, 7, 7, 8, 8, "
+                 "8]) (scores 1e-9 and 1e-10 apart: float32 cannot tell them apart, so keep float64)")
 
     rng = np.random.default_rng(1212)
     labels, scores, users = _gauc_world(rng, 300, string_ids=False, mean_rows=12)
@@ -541,7 +549,7 @@ def _fuse_cause(logits, weights, kind, negative_rates, got) -> str:
          "the weights are applied to the logits; turn each logit into a probability (sigmoid) first"),
         (np.exp(np.sum([w * x for w, x in zip(task_weights, raw)], axis=0)),
          "the weights are applied to the logits (exp of the weighted sum of logits); fuse the probabilities"),
-        (_sigmoid(np.sum([w * x for w, x in zip(task_weights, raw)], axis=0)),
+        (np.exp(_log_sigmoid(np.sum([w * x for w, x in zip(task_weights, raw)], axis=0))),
          "the sigmoid of the weighted sum of the logits; turn each logit into a probability first, then fuse"),
         (np.log(np.maximum(expected, 1e-300)) if kind == "product" else np.nan,
          "this is the log of the product (sum_t w_t log p_t); exponentiate it: the product is exp(sum_t w_t log p_t)"),

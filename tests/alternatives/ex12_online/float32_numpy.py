@@ -1,4 +1,4 @@
-"""Alternative: numpy in float32 throughout (ranks via np.unique's inverse and counts, a bincount GAUC
+"""Alternative: numpy in float32 (the scores keep their own precision: a cast would make ties; ranks via np.unique's inverse and counts, a bincount GAUC
 over all users at once), and a normal quantile found by bisection on math.erf (no scipy, no statistics).
 
 Correct in another style: every check must accept it.
@@ -10,7 +10,9 @@ import numpy as np
 
 
 def _inputs(labels, scores):
-    labels, scores = np.asarray(labels), np.asarray(scores).astype(np.float32)
+    labels, scores = np.asarray(labels), np.asarray(scores)
+    if scores.dtype.kind != "f":  # ints become float32; float scores keep their precision (ties must be real)
+        scores = scores.astype(np.float32)
     if labels.ndim != 1 or labels.shape != scores.shape:
         raise ValueError("labels and scores must be 1-D of one length")
     if not np.all((labels == 0) | (labels == 1)):
