@@ -90,6 +90,15 @@ def expected_auc(true_probability, y_score) -> float:
     return float(concordant.sum() / pairs)
 
 
+def expected_calibration_error(y_true, y_probability, bins: int = 10) -> float:
+    """ECE: the impression-weighted mean |mean prediction - positive rate| over equal-width bins of the prediction."""
+    labels, probabilities = np.asarray(y_true, np.float64), np.asarray(y_probability, np.float64)
+    which = np.minimum((probabilities * bins).astype(int), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, probabilities, bins) - np.bincount(which, labels, bins))
+    return float(gap.sum() / count.sum())
+
+
 def log_loss(y_true, y_probability, eps: float = 1e-7) -> float:
     """Mean binary cross-entropy, probabilities clipped to [eps, 1 - eps]."""
     y_true, p = _pair(y_true, y_probability, "log_loss")

@@ -241,3 +241,13 @@ def test_difference_ties_keep_column_order_here_shuffled_in_keras_rs():
         values = {round(keras_rs_value(keras_rs.metrics.MeanReciprocalRank, relevance, tied, 4, seed=seed, **options), 4)
                   for seed in range(12)}
         assert len(values) > 1 and values <= {1.0, 0.5, 0.3333, 0.25}, (options, values)
+
+
+def test_expected_calibration_error_weighs_each_bin_by_its_rows():
+    labels = [0, 0, 1, 1]
+    probabilities = [0.15, 0.15, 0.15, 0.95]
+    # bin [0.1, 0.2): predictions sum to 0.45, 1 positive -> |0.45 - 1| = 0.55; bin [0.9, 1]: |0.95 - 1| = 0.05;
+    # the sum of the per-bin gaps over all 4 rows is the row-weighted mean |mean prediction - positive rate|
+    assert metrics.expected_calibration_error(labels, probabilities) == pytest.approx((0.55 + 0.05) / 4)
+    assert metrics.expected_calibration_error([0, 1], [0.0, 1.0]) == pytest.approx(0.0)
+    assert metrics.expected_calibration_error([1, 1], [1.0, 1.0], bins=5) == pytest.approx(0.0)

@@ -22,6 +22,7 @@ from statistics import NormalDist
 import numpy as np
 
 from mtlrec.data import Feed, FeedLog, make_feed, make_feed_log
+from mtlrec.metrics import expected_calibration_error  # noqa: F401  (lesson.expected_calibration_error in notebook 12)
 
 # The world and the sizes of notebook 12
 FEED = dict(num_users=1000, num_items=400)
@@ -136,15 +137,6 @@ def gauc_seed(seed: int, auc, gauc, *, activity_spread: float = 1.5) -> list[dic
 
 
 # ------------------------------------------------------------------------------ calibration
-def expected_calibration_error(labels, probabilities, bins: int = 10) -> float:
-    """ECE: the impression-weighted mean |mean prediction - positive rate| over equal-width bins of the prediction."""
-    labels, probabilities = np.asarray(labels, np.float64), np.asarray(probabilities, np.float64)
-    which = np.minimum((probabilities * bins).astype(int), bins - 1)
-    count = np.bincount(which, minlength=bins)
-    gap = np.abs(np.bincount(which, probabilities, bins) - np.bincount(which, labels, bins))
-    return float(gap.sum() / count.sum())
-
-
 def reliability_table(labels, probabilities, bins: int = 10):
     """Per bin of the prediction: rows, mean prediction, positive rate (the reliability diagram's points)."""
     import pandas as pd
